@@ -1,0 +1,73 @@
+# Aurion Analytics. `make run` serves the API locally; `make test` runs the suite. Both set everything up.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON_BOOTSTRAP ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SAM_VENV := .sam-venv
+SAM := $(SAM_VENV)/bin/sam
+export PYTHONPATH := $(CURDIR)/layers/shared/python:$(CURDIR)
+export PORT ?= 3000
+
+# make token ROLE=… TENANT=… [USER=<uuid>]: USER is also the login name in the environment, so only a
+# USER given on the command line counts.
+USER_ARG = $(if $(filter command line,$(origin USER)),--user $(USER))
+
+.PHONY: help install run test token seed migrate openapi bench lint typecheck fmt template-lint sam-build ci clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
+
+$(STAMP): pyproject.toml layers/deps/requirements.txt
+	$(PYTHON_BOOTSTRAP) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r layers/deps/requirements.txt --group dev
+	touch $@
+
+install: $(STAMP) ## create .venv with runtime and dev dependencies
+
+run: install ## serve the API on http://127.0.0.1:$(PORT) with demo data (embedded PostgreSQL + moto unless configured)
+	$(PY) -m local.stack run
+
+test: install ## run the test suite (DATABASE_URL if set, else an embedded PostgreSQL)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+token: install ## print a session token: make token ROLE=tenant_admin TENANT=acme [USER=<uuid>]
+	@$(PY) -m local.token --role "$(ROLE)" --tenant "$(TENANT)" $(USER_ARG)
+
+seed: install ## make seed TENANT=<slug> CONVERSATIONS=<n> CALLS=<n> DAYS=<d> SEED=<int>
+	$(PY) -m local.seed --database-url "$$($(PY) -m local.stack admin-url)" --tenant "$(TENANT)" \
+		--conversations "$(or $(CONVERSATIONS),10000)" --calls "$(or $(CALLS),0)" \
+		--days "$(or $(DAYS),90)" --seed "$(or $(SEED),1)" --replace
+
+migrate: install ## apply migrations: make migrate DATABASE_URL=postgresql://owner@host/db
+	$(PY) -m aurion.migrate --database-url "$$($(PY) -m local.stack admin-url)"
+
+lint: install ## ruff and mypy
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy layers/shared/python/aurion functions
+
+fmt: install ## format the code
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+$(SAM_VENV)/.installed:
+	$(PYTHON_BOOTSTRAP) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet --upgrade pip
+	# Its own venv: the SAM CLI pins boto3 and pydantic versions that clash with ours.
+	$(SAM_VENV)/bin/pip install --quiet aws-sam-cli
+	touch $@
+
+template-lint: $(SAM_VENV)/.installed ## sam validate --lint
+	$(SAM) validate --lint --template-file template.yaml
+
+sam-build: $(SAM_VENV)/.installed ## sam build (no container) into .aws-sam/
+	$(SAM) build --template-file template.yaml
+
+ci: test template-lint ## what .ci/run runs
+
+clean: ## remove build output (keeps .local data)
+	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache

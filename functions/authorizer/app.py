@@ -1,0 +1,24 @@
+"""Lambda REQUEST authorizer for the analytics API (see aurion.auth.authorizer for the rules)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from aurion.auth.authorizer import authorize
+from aurion.errors import Unauthorized
+from aurion.logs import logger
+from aurion.settings import get_settings
+
+settings = get_settings()
+
+
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    try:
+        return authorize(event, settings.session_secret.get_secret_value())
+    except Unauthorized as exc:
+        logger.info("request not authenticated", extra={"reason": exc.detail})
+        # API Gateway answers 401 (the UNAUTHORIZED gateway response) only for this exact message.
+        raise Exception("Unauthorized") from None  # noqa: TRY002

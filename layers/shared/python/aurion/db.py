@@ -1,0 +1,178 @@
+"""PostgreSQL access: one lazily opened connection per execution environment, tenant transactions.
+
+A Lambda execution environment serves one request at a time, so one connection is enough and is
+reused across warm invocations. A socket that died while the environment was frozen is detected
+when the next transaction begins and replaced once; errors after work has started are never retried.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+import pg8000.native
+from pg8000.exceptions import DatabaseError, InterfaceError
+
+from aurion.errors import ServiceUnavailable
+from aurion.logs import logger
+
+# SQLSTATEs that mean "try again shortly" rather than "your request is wrong".
+_TRANSIENT_SQLSTATES = {
+    "57014",  # query_canceled: statement_timeout
+    "57P01",  # admin_shutdown
+    "57P03",  # cannot_connect_now
+    "53300",  # too_many_connections
+    "40001",  # serialization_failure
+    "40P01",  # deadlock_detected
+    "55P03",  # lock_not_available
+}
+
+
+def connect_params(url: str) -> dict[str, Any]:
+    parsed = urlparse(url)
+    if parsed.scheme not in {"postgres", "postgresql"}:
+        raise ValueError("database URL must start with postgresql://")
+    params: dict[str, Any] = {
+        "user": unquote(parsed.username or "postgres"),
+        "host": parsed.hostname or "127.0.0.1",
+        "port": parsed.port or 5432,
+        "database": (parsed.path or "/postgres").lstrip("/") or "postgres",
+    }
+    if parsed.password:
+        params["password"] = unquote(parsed.password)
+    if "sslmode=require" in (parsed.query or ""):
+        params["ssl_context"] = ssl.create_default_context()
+    return params
+
+
+class Transaction:
+    """The queries of one request, inside one transaction that has the tenant set."""
+
+    def __init__(self, conn: pg8000.native.Connection) -> None:
+        self._conn = conn
+
+    def all(self, sql: str, **params: Any) -> list[dict[str, Any]]:
+        rows = self._conn.run(sql, **params)
+        names = [column["name"] for column in (self._conn.columns or [])]
+        return [dict(zip(names, row, strict=True)) for row in rows]
+
+    def one(self, sql: str, **params: Any) -> dict[str, Any] | None:
+        rows = self.all(sql, **params)
+        return rows[0] if rows else None
+
+    def value(self, sql: str, **params: Any) -> Any:
+        rows = self._conn.run(sql, **params)
+        return rows[0][0] if rows else None
+
+    def execute(self, sql: str, **params: Any) -> int:
+        self._conn.run(sql, **params)
+        return int(self._conn.row_count or 0)
+
+
+class Database:
+    def __init__(self, url: str, *, statement_timeout_ms: int, connect_timeout_s: float) -> None:
+        self._params = connect_params(url)
+        self._statement_timeout_ms = statement_timeout_ms
+        self._connect_timeout_s = connect_timeout_s
+        self._conn: pg8000.native.Connection | None = None
+
+    def _open(self) -> pg8000.native.Connection:
+        try:
+            conn = pg8000.native.Connection(
+                **self._params,
+                timeout=self._connect_timeout_s,
+                application_name="aurion-analytics",
+                startup_params={"statement_timeout": str(self._statement_timeout_ms)},
+            )
+        except (InterfaceError, DatabaseError, OSError) as exc:
+            logger.error("database unreachable", extra={"error_type": type(exc).__name__})
+            raise ServiceUnavailable("Database unavailable, retry shortly") from exc
+        # Connect quickly but let queries run up to statement_timeout (plus slack) before the socket gives up.
+        if conn._usock is not None:  # noqa: SLF001 - pg8000 exposes no public setter
+            conn._usock.settimeout(self._statement_timeout_ms / 1000 + 5)
+        return conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except (InterfaceError, OSError):
+                pass
+            self._conn = None
+
+    def _begin(self) -> pg8000.native.Connection:
+        for attempt in (1, 2):
+            if self._conn is None:
+                self._conn = self._open()
+            try:
+                self._conn.run("BEGIN")
+                return self._conn
+            except (InterfaceError, OSError, socket.timeout):
+                # The socket died while the environment was frozen: reconnect once, nothing was done yet.
+                self.close()
+                if attempt == 2:
+                    raise ServiceUnavailable("Database unavailable, retry shortly") from None
+        raise AssertionError("unreachable")
+
+    @contextmanager
+    def transaction(self, tenant_id: str | None) -> Iterator[Transaction]:
+        """One transaction; with a tenant_id, row-level security shows only that tenant's rows."""
+        conn = self._begin()
+        try:
+            if tenant_id is not None:
+                conn.run("SELECT set_config('app.tenant_id', :tenant_id, true)", tenant_id=tenant_id)
+            yield Transaction(conn)
+            conn.run("COMMIT")
+        except BaseException as exc:
+            self._rollback()
+            if isinstance(exc, DatabaseError) and _sqlstate(exc) in _TRANSIENT_SQLSTATES:
+                logger.warning("transient database error", extra={"sqlstate": _sqlstate(exc)})
+                raise ServiceUnavailable("Database busy or timed out, retry shortly") from exc
+            if isinstance(exc, (InterfaceError, OSError)):
+                self.close()
+                raise ServiceUnavailable("Database connection lost, retry shortly") from exc
+            raise
+
+    def _rollback(self) -> None:
+        if self._conn is None:
+            return
+        try:
+            self._conn.run("ROLLBACK")
+        except (InterfaceError, DatabaseError, OSError):
+            self.close()
+
+
+def _sqlstate(exc: DatabaseError) -> str | None:
+    details = exc.args[0] if exc.args and isinstance(exc.args[0], dict) else {}
+    code = details.get("C")
+    return str(code) if code else None
+
+
+_database: Database | None = None
+
+
+def get_database() -> Database:
+    """The execution environment's database, created on first use (not at import: cold start stays cheap)."""
+    global _database
+    if _database is None:
+        from aurion.settings import get_settings
+
+        settings = get_settings()
+        _database = Database(
+            settings.db_url.get_secret_value(),
+            statement_timeout_ms=settings.db_statement_timeout_ms,
+            connect_timeout_s=settings.db_connect_timeout_s,
+        )
+    return _database
+
+
+def reset_database() -> None:
+    """Forget the cached database (tests switch settings between cases)."""
+    global _database
+    if _database is not None:
+        _database.close()
+    _database = None

@@ -1,0 +1,72 @@
+"""The resolver every API function uses: validation, CORS, and the one place errors become HTTP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from aurion.auth.caller import Caller
+from aurion.errors import AurionError
+from aurion.logs import logger
+from aurion.settings import get_settings
+
+CORS_MAX_AGE_SECONDS = 600
+
+
+def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers)
+
+
+def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    errors = []
+    for error in exc.errors():
+        errors.append(
+            {
+                "loc": list(error.get("loc", ())),
+                "msg": str(error.get("msg") or error.get("type", "invalid value")).replace("_", " "),
+                "type": error.get("type", "value_error"),
+            }
+        )
+    return errors
+
+
+def create_app() -> APIGatewayRestResolver:
+    settings = get_settings()
+    origins = settings.cors_allowed_origins
+    cors = CORSConfig(
+        allow_origin=origins[0] if origins else "",
+        extra_origins=origins[1:],
+        allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+        expose_headers=["Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "RateLimit", "RateLimit-Policy"],
+        max_age=CORS_MAX_AGE_SECONDS,
+        allow_credentials=False,
+    )
+    app = APIGatewayRestResolver(enable_validation=True, cors=cors)
+
+    @app.exception_handler(AurionError)
+    def _domain_error(exc: AurionError) -> Response:
+        if exc.status_code >= 500:
+            logger.warning("request failed", extra={"status": exc.status_code, "error_type": type(exc).__name__})
+        return _json(exc.status_code, exc.body(), exc.headers())
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid_request(exc: RequestValidationError) -> Response:
+        return _json(422, {"detail": _validation_errors(exc)})
+
+    @app.not_found
+    def _not_found(_exc: Exception) -> Response:
+        return _json(404, {"detail": "Not found"})
+
+    @app.exception_handler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        # Never a stack trace to the client; the log line names the type so it can be found.
+        logger.exception("unhandled error", extra={"error_type": type(exc).__name__})
+        return _json(500, {"detail": "Internal server error"})
+
+    return app
+
+
+def current_caller(app: APIGatewayRestResolver) -> Caller:
+    return Caller.from_request_context(app.current_event.raw_event.get("requestContext") or {})

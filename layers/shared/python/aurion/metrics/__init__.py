@@ -1,0 +1,1 @@
+"""One module per analytics view: the SQL it runs and the assembly of its response model."""

@@ -1,0 +1,44 @@
+"""What every metric query shares: the range predicate, optional filters, number and time formatting."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from aurion.params import DateRange
+
+PRIORITIES = ("urgent", "high", "medium", "low")
+PRIORITY_ORDER = "array_position(ARRAY['urgent', 'high', 'medium', 'low'], priority)"
+
+
+def range_params(tenant_id: str, window: DateRange) -> dict[str, Any]:
+    return {"tenant_id": tenant_id, "start": window.start, "end": window.end}
+
+
+def assignee_filters(alias: str, *, team_id: str | None = None, agent_id: str | None = None) -> tuple[str, dict]:
+    """Extra AND conditions on a conversations alias, and their parameters (constant SQL, bound values)."""
+    conditions, params = [], {}
+    if team_id is not None:
+        conditions.append(f"AND {alias}.team_id = CAST(:team_id AS uuid)")
+        params["team_id"] = team_id
+    if agent_id is not None:
+        conditions.append(f"AND {alias}.assignee_user_id = CAST(:agent_id AS uuid)")
+        params["agent_id"] = agent_id
+    return " ".join(conditions), params
+
+
+def num(value: Decimal | float | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def iso_z(value: datetime | None) -> str | None:
+    """The spec's timestamp form: 2026-03-02T09:15:00Z."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def iso_offset(value: datetime) -> str:
+    """The insights metadata form: 2026-03-01T00:00:00+00:00."""
+    return value.astimezone(UTC).replace(microsecond=0).isoformat()

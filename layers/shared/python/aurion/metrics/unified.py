@@ -1,0 +1,85 @@
+"""GET /api/v2/analytics/unified-overview: voice, helpdesk and knowledge base side by side.
+
+profile: `complete` with voice and helpdesk, `voice` with voice but no helpdesk, `platform` otherwise.
+Each block is null when its product is off; cross_product needs both voice and helpdesk.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aurion.access import tenant_scope
+from aurion.auth.caller import Caller
+from aurion.metrics.common import num, range_params
+from aurion.metrics.help_center import help_center_totals
+from aurion.metrics.overview import overview_model, overview_row
+from aurion.metrics.voice_kpis import call_kpis
+from aurion.models.unified import CrossProductBlock, CsBlock, KbBlock, UnifiedOverviewResponse, VoiceBlock
+from aurion.params import DateRange
+
+CSAT_AVG_SQL = """
+SELECT aurion_round1(avg(rating)) FROM csat_surveys
+WHERE tenant_id = CAST(:tenant_id AS uuid) AND responded_at BETWEEN :start AND :end
+"""
+
+
+def profile_of(products: frozenset[str]) -> str:
+    if "voice" in products:
+        return "complete" if "helpdesk" in products else "voice"
+    return "platform"
+
+
+def _pct(part: int, whole: int) -> float:
+    return round(100.0 * part / whole, 1) if whole else 0.0
+
+
+def _voice(kpis: dict[str, Any]) -> VoiceBlock:
+    return VoiceBlock(
+        total_calls=kpis["total_calls"],
+        completed_calls=kpis["completed_calls"],
+        failed_calls=kpis["failed_calls"],
+        avg_duration_seconds=num(kpis["avg_duration_seconds"]),
+        first_call_resolution_rate=float(kpis["first_call_resolution_rate"]),
+        tickets_created=kpis["tickets_created"],
+        escalation_count=kpis["escalation_count"],
+    )
+
+
+def _cross(kpis: dict[str, Any], overview: dict[str, Any]) -> CrossProductBlock:
+    calls, conversations = kpis["total_calls"], overview["total_conversations"]
+    resolved = kpis["resolved_calls"] + overview["ai_resolved_count"] + overview["human_resolved_count"]
+    total = calls + conversations
+    return CrossProductBlock(
+        total_interactions=total,
+        blended_resolution_rate=_pct(resolved, total),
+        voice_share=_pct(calls, total),
+        cs_share=_pct(conversations, total),
+    )
+
+
+def _kb(totals: dict[str, Any]) -> KbBlock:
+    return KbBlock(
+        total_published=totals["published_articles"],
+        total_views=totals["total_views"],
+        helpfulness_rate=_pct(totals["helpful"], totals["helpful"] + totals["not_helpful"]),
+        ai_resolutions=totals["ai_resolutions"],
+    )
+
+
+def unified_overview(caller: Caller, window: DateRange) -> UnifiedOverviewResponse:
+    with tenant_scope(caller) as scope:
+        tx, tenant_id, products = scope.tx, scope.tenant.id, scope.tenant.products
+        kpis = call_kpis(tx, tenant_id, window.start, window.end) if "voice" in products else None
+        overview = overview_row(tx, tenant_id, window) if "helpdesk" in products else None
+        csat_avg = tx.value(CSAT_AVG_SQL, **range_params(tenant_id, window)) if overview else None
+        kb_totals = help_center_totals(tx, tenant_id, window) if "knowledge_base" in products else None
+    cs = None
+    if overview is not None:
+        cs = CsBlock(**overview_model(overview).model_dump(), csat_avg=num(csat_avg))
+    return UnifiedOverviewResponse(
+        profile=profile_of(products),  # type: ignore[arg-type]
+        voice=_voice(kpis) if kpis else None,
+        cs=cs,
+        cross_product=_cross(kpis, overview) if kpis and overview else None,
+        kb=_kb(kb_totals) if kb_totals else None,
+    )

@@ -1,0 +1,86 @@
+"""Settings of every function, validated once at cold start.
+
+In AWS the secrets come from Secrets Manager (DB_SECRET_ARN holds the standard RDS secret JSON,
+SESSION_SECRET_ARN the token-signing key); locally they come straight from the environment.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from typing import Any
+from urllib.parse import quote
+
+from pydantic import BaseModel, Field, SecretStr, field_validator
+
+
+class Settings(BaseModel):
+    db_url: SecretStr = Field(description="postgresql://user:password@host:port/dbname of the app role")
+    # Below the Lambda timeout (29 s at API Gateway) so a slow query fails as a clean 503, never a hang.
+    db_statement_timeout_ms: int = Field(default=10_000, ge=100, le=25_000)
+    db_connect_timeout_s: float = Field(default=5.0, gt=0, le=20)
+    session_secret: SecretStr
+    cors_allowed_origins: list[str] = Field(default_factory=lambda: ["http://localhost:5173"])
+    redis_url: str | None = None
+    aws_endpoint_url: str | None = None
+    exports_bucket: str | None = None
+    exports_queue_url: str | None = None
+
+    @field_validator("session_secret")
+    @classmethod
+    def _secret_long_enough(cls, value: SecretStr) -> SecretStr:
+        if len(value.get_secret_value()) < 32:
+            raise ValueError("the session-signing secret must be at least 32 characters (HS256)")
+        return value
+
+    @field_validator("cors_allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+
+def _secret_string(arn: str) -> str:
+    import boto3  # only in AWS: locally the secrets are plain environment variables
+
+    client = boto3.client("secretsmanager", endpoint_url=os.environ.get("AWS_ENDPOINT_URL"))
+    return str(client.get_secret_value(SecretId=arn)["SecretString"])
+
+
+def _db_url_from_rds_secret(secret: str) -> str:
+    data = json.loads(secret)
+    user = quote(data["username"], safe="")
+    password = quote(data["password"], safe="")
+    return f"postgresql://{user}:{password}@{data['host']}:{data.get('port', 5432)}/{data.get('dbname', 'aurion')}"
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    env = dict(os.environ if env is None else env)
+    values: dict[str, Any] = {}
+    if env.get("DB_SECRET_ARN"):
+        values["db_url"] = _db_url_from_rds_secret(_secret_string(env["DB_SECRET_ARN"]))
+    elif env.get("AURION_DB_URL"):
+        values["db_url"] = env["AURION_DB_URL"]
+    if env.get("SESSION_SECRET_ARN"):
+        values["session_secret"] = _secret_string(env["SESSION_SECRET_ARN"])
+    elif env.get("AURION_SESSION_SECRET"):
+        values["session_secret"] = env["AURION_SESSION_SECRET"]
+    optional = {
+        "DB_STATEMENT_TIMEOUT_MS": "db_statement_timeout_ms",
+        "CORS_ALLOWED_ORIGINS": "cors_allowed_origins",
+        "REDIS_URL": "redis_url",
+        "AWS_ENDPOINT_URL": "aws_endpoint_url",
+        "EXPORTS_BUCKET": "exports_bucket",
+        "EXPORTS_QUEUE_URL": "exports_queue_url",
+    }
+    for name, field in optional.items():
+        if env.get(name):
+            values[field] = env[name]
+    return Settings.model_validate(values)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

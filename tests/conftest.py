@@ -1,0 +1,116 @@
+"""Shared fixtures: a real PostgreSQL database per session, hand-built data, configured functions."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pg8000.native
+import pytest
+
+from aurion.auth.tokens import issue_token
+from aurion.db import connect_params, reset_database
+from aurion.settings import get_settings
+from tests.support.builders import Builder
+from tests.support.database import REPO, TestDatabase, create_test_database, drop_test_database
+
+SESSION_SECRET = "test-session-secret-that-is-long-enough-for-hs256"
+
+
+@pytest.fixture(scope="session")
+def database() -> Iterator[TestDatabase]:
+    db = create_test_database()
+    yield db
+    reset_database()
+    drop_test_database(db)
+
+
+@pytest.fixture(scope="session")
+def owner_conn(database: TestDatabase) -> Iterator[pg8000.native.Connection]:
+    conn = pg8000.native.Connection(**connect_params(database.admin_url))
+    yield conn
+    conn.close()
+
+
+@pytest.fixture
+def build(owner_conn: pg8000.native.Connection) -> Builder:
+    return Builder(owner_conn)
+
+
+@dataclass
+class AppEnv:
+    database: TestDatabase
+    owner: pg8000.native.Connection
+    secret: str = SESSION_SECRET
+
+    def tenant_id(self, slug: str) -> str:
+        rows = self.owner.run("SELECT id::text FROM tenants WHERE slug = :slug", slug=slug)
+        if not rows:
+            raise LookupError(f"no tenant {slug!r}")
+        return str(rows[0][0])
+
+    def token(self, role: str, tenant: str, user_id: str | None = None, ttl_seconds: int = 3600) -> str:
+        """A session token; `tenant` is a slug or a tenant id."""
+        try:
+            tenant_id = str(uuid.UUID(tenant))
+        except ValueError:
+            tenant_id = self.tenant_id(tenant)
+        return issue_token(
+            self.secret, user_id=user_id or str(uuid.uuid4()), tenant_id=tenant_id, role=role, ttl_seconds=ttl_seconds
+        )
+
+
+@pytest.fixture
+def app_env(
+    database: TestDatabase, owner_conn: pg8000.native.Connection, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[AppEnv]:
+    """The environment a deployed function sees, pointed at the test database as the app role."""
+    monkeypatch.setenv("AURION_DB_URL", database.app_url)
+    monkeypatch.setenv("AURION_SESSION_SECRET", SESSION_SECRET)
+    monkeypatch.setenv("CORS_ALLOWED_ORIGINS", "http://localhost:5173,https://app.example.com")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    for name in ("DB_SECRET_ARN", "SESSION_SECRET_ARN"):
+        monkeypatch.delenv(name, raising=False)
+    get_settings.cache_clear()
+    reset_database()
+    yield AppEnv(database=database, owner=owner_conn)
+    get_settings.cache_clear()
+    reset_database()
+
+
+def load_function(name: str) -> ModuleType:
+    """Import functions/<name>/app.py as a cold start would: fresh module, settings validated on import."""
+    path = REPO / "functions" / name / "app.py"
+    module_name = f"function_{name}_{uuid.uuid4().hex[:8]}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def functions(app_env: AppEnv) -> Any:
+    loaded: dict[str, ModuleType] = {}
+
+    def get(name: str) -> ModuleType:
+        if name not in loaded:
+            loaded[name] = load_function(name)
+        return loaded[name]
+
+    return get
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ.setdefault("POWERTOOLS_DEV", "false")
+    assert Path(REPO / "template.yaml").exists()

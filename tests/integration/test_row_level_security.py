@@ -1,0 +1,79 @@
+"""Tenant isolation enforced by PostgreSQL itself, independent of our WHERE clauses."""
+
+from __future__ import annotations
+
+import pg8000.native
+import pytest
+
+from aurion.db import Database, connect_params
+
+TENANT_TABLES = [
+    "tenants", "teams", "users", "contacts", "email_channels", "help_center_articles", "conversations",
+    "csat_surveys", "article_views", "article_feedback", "email_messages", "calls", "llm_usage",
+    "export_schedules", "exports", "audit_log", "api_keys",
+]
+
+
+@pytest.fixture
+def app_db(database):
+    db = Database(database.app_url, statement_timeout_ms=5000, connect_timeout_s=5)
+    yield db
+    db.close()
+
+
+def test_the_app_role_without_a_tenant_setting_sees_no_rows(database, build):
+    # Given data of a tenant
+    build.team(build.tenant(), "Tier 1")
+    # When the app role queries without setting app.tenant_id
+    conn = pg8000.native.Connection(**connect_params(database.app_url))
+    try:
+        counts = {table: conn.run(f"SELECT count(*) FROM {table}")[0][0] for table in ["tenants", "teams"]}
+    finally:
+        conn.close()
+    # Then row-level security hides everything
+    assert counts == {"tenants": 0, "teams": 0}
+
+
+def test_a_tenant_transaction_sees_only_that_tenants_rows_even_without_a_where_clause(app_db, build):
+    tenant_a, tenant_b = build.tenant(), build.tenant()
+    build.team(tenant_a, "A team")
+    build.team(tenant_b, "B team")
+    with app_db.transaction(str(tenant_a)) as tx:
+        names = [row["name"] for row in tx.all("SELECT name FROM teams")]
+    assert names == ["A team"]
+
+
+def test_the_tenant_setting_does_not_leak_past_its_transaction(app_db, build):
+    tenant = build.tenant()
+    build.team(tenant, "Tier 1")
+    with app_db.transaction(str(tenant)) as tx:
+        assert tx.value("SELECT count(*) FROM teams") == 1
+    with app_db.transaction(None) as tx:
+        assert tx.value("SELECT count(*) FROM teams") == 0
+
+
+def test_the_app_role_cannot_write_rows_for_another_tenant(app_db, build):
+    tenant_a, tenant_b = build.tenant(), build.tenant()
+    with pytest.raises(pg8000.native.DatabaseError), app_db.transaction(str(tenant_a)) as tx:
+        tx.execute(
+            "INSERT INTO audit_log (tenant_id, actor_user_id, action, outcome) "
+            "VALUES (CAST(:t AS uuid), 'u', 'test', 'allowed')",
+            t=str(tenant_b),
+        )
+
+
+def test_every_tenant_table_has_forced_row_level_security(owner_conn):
+    rows = owner_conn.run(
+        "SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class "
+        "WHERE relname = ANY(:tables) AND relkind = 'r'",
+        tables=TENANT_TABLES,
+    )
+    assert {row[0] for row in rows} == set(TENANT_TABLES)
+    assert all(row[1] and row[2] for row in rows), rows
+
+
+def test_the_app_role_is_neither_owner_nor_bypassrls(owner_conn):
+    row = owner_conn.run("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = 'aurion_app'")[0]
+    assert row == [False, False]
+    owners = owner_conn.run("SELECT DISTINCT tableowner FROM pg_tables WHERE tablename = ANY(:t)", t=TENANT_TABLES)
+    assert ["aurion_app"] not in owners
