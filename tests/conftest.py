@@ -92,7 +92,8 @@ def load_function(name: str) -> ModuleType:
     path = REPO / "functions" / name / "app.py"
     module_name = f"function_{name}_{uuid.uuid4().hex[:8]}"
     spec = importlib.util.spec_from_file_location(module_name, path)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
     spec.loader.exec_module(module)

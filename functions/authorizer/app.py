@@ -21,4 +21,4 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     except Unauthorized as exc:
         logger.info("request not authenticated", extra={"reason": exc.detail})
         # API Gateway answers 401 (the UNAUTHORIZED gateway response) only for this exact message.
-        raise Exception("Unauthorized") from None  # noqa: TRY002
+        raise Exception("Unauthorized") from None

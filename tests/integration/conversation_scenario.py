@@ -34,75 +34,151 @@ def build_scenario(build: Builder, *, products: tuple[str, ...] = ("voice", "hel
     jane = build.user(tenant, "Jane Doe", team_id=tier1)
     bob = build.user(tenant, "Bob Stone", team_id=billing)
 
-    support = build.insert("email_channels", id=uuid.uuid4(), tenant_id=tenant, address="support@t.example", status="active")
+    support = build.insert(
+        "email_channels", id=uuid.uuid4(), tenant_id=tenant, address="support@t.example", status="active"
+    )
     billing_mail = build.insert(
         "email_channels", id=uuid.uuid4(), tenant_id=tenant, address="billing@t.example", status="inactive"
     )
     articles = {
-        "vpn": build.insert("help_center_articles", id=uuid.uuid4(), tenant_id=tenant, title="Reset your VPN client",
-                            slug="reset-vpn-client", status="published", published_at=at("2026-01-01 00:00")),
-        "faq": build.insert("help_center_articles", id=uuid.uuid4(), tenant_id=tenant, title="Billing FAQ",
-                            slug="billing-faq", status="published", published_at=at("2026-01-01 00:00")),
-        "draft": build.insert("help_center_articles", id=uuid.uuid4(), tenant_id=tenant, title="Draft",
-                              slug="draft", status="draft"),
+        "vpn": build.insert(
+            "help_center_articles",
+            id=uuid.uuid4(),
+            tenant_id=tenant,
+            title="Reset your VPN client",
+            slug="reset-vpn-client",
+            status="published",
+            published_at=at("2026-01-01 00:00"),
+        ),
+        "faq": build.insert(
+            "help_center_articles",
+            id=uuid.uuid4(),
+            tenant_id=tenant,
+            title="Billing FAQ",
+            slug="billing-faq",
+            status="published",
+            published_at=at("2026-01-01 00:00"),
+        ),
+        "draft": build.insert(
+            "help_center_articles", id=uuid.uuid4(), tenant_id=tenant, title="Draft", slug="draft", status="draft"
+        ),
     }
 
     c = {}
     c["c1"] = build.conversation(
-        tenant, at("2026-03-02 09:00"), channel="email", priority="high", topic="VPN", assignee_user_id=jane,
-        team_id=tier1, email_channel_id=support, first_response_at=at("2026-03-02 09:10"),
-        resolved_at=at("2026-03-02 11:00"), resolved_by="ai", kb_article_id=articles["vpn"],
-        first_response_due_at=at("2026-03-02 10:00"), resolution_due_at=at("2026-03-02 17:00"),
+        tenant,
+        at("2026-03-02 09:00"),
+        channel="email",
+        priority="high",
+        topic="VPN",
+        assignee_user_id=jane,
+        team_id=tier1,
+        email_channel_id=support,
+        first_response_at=at("2026-03-02 09:10"),
+        resolved_at=at("2026-03-02 11:00"),
+        resolved_by="ai",
+        kb_article_id=articles["vpn"],
+        first_response_due_at=at("2026-03-02 10:00"),
+        resolution_due_at=at("2026-03-02 17:00"),
     )
     c["c2"] = build.conversation(
-        tenant, at("2026-03-02 10:00"), channel="chat", priority="medium", topic="VPN", assignee_user_id=bob,
-        team_id=billing, first_response_at=at("2026-03-02 10:30"), resolved_at=at("2026-03-02 14:00"),
-        resolved_by="human", escalated=True,
-        first_response_due_at=at("2026-03-02 10:15"), resolution_due_at=at("2026-03-02 12:00"),
+        tenant,
+        at("2026-03-02 10:00"),
+        channel="chat",
+        priority="medium",
+        topic="VPN",
+        assignee_user_id=bob,
+        team_id=billing,
+        first_response_at=at("2026-03-02 10:30"),
+        resolved_at=at("2026-03-02 14:00"),
+        resolved_by="human",
+        escalated=True,
+        first_response_due_at=at("2026-03-02 10:15"),
+        resolution_due_at=at("2026-03-02 12:00"),
     )
     c["c3"] = build.conversation(
-        tenant, at("2026-03-03 14:00"), channel="email", priority="medium", topic="Billing", assignee_user_id=jane,
-        team_id=tier1, email_channel_id=support,
-        first_response_due_at=at("2026-03-03 15:00"), resolution_due_at=at("2026-03-04 14:00"),
+        tenant,
+        at("2026-03-03 14:00"),
+        channel="email",
+        priority="medium",
+        topic="Billing",
+        assignee_user_id=jane,
+        team_id=tier1,
+        email_channel_id=support,
+        first_response_due_at=at("2026-03-03 15:00"),
+        resolution_due_at=at("2026-03-04 14:00"),
     )
     c["c4"] = build.conversation(
-        tenant, at("2026-03-04 14:30"), channel="voice", priority="low", first_response_at=at("2026-03-04 14:35"),
-        resolved_at=at("2026-03-04 15:30"), resolved_by="ai",
+        tenant,
+        at("2026-03-04 14:30"),
+        channel="voice",
+        priority="low",
+        first_response_at=at("2026-03-04 14:35"),
+        resolved_at=at("2026-03-04 15:30"),
+        resolved_by="ai",
     )
     c["c5"] = build.conversation(
-        tenant, at("2026-03-05 08:00"), channel="email", priority="urgent", topic="Billing", assignee_user_id=bob,
-        team_id=billing, email_channel_id=billing_mail, first_response_at=at("2026-03-05 08:20"),
-        first_response_due_at=at("2026-03-05 08:15"), resolution_due_at=FAR_FUTURE,
+        tenant,
+        at("2026-03-05 08:00"),
+        channel="email",
+        priority="urgent",
+        topic="Billing",
+        assignee_user_id=bob,
+        team_id=billing,
+        email_channel_id=billing_mail,
+        first_response_at=at("2026-03-05 08:20"),
+        first_response_due_at=at("2026-03-05 08:15"),
+        resolution_due_at=FAR_FUTURE,
     )
     c["before"] = build.conversation(
-        tenant, at("2026-02-20 09:00"), channel="sms", priority="urgent", topic="VPN", assignee_user_id=jane,
-        team_id=tier1, first_response_at=at("2026-02-20 12:00"), resolved_at=at("2026-02-21 09:00"),
-        resolved_by="human", escalated=True,
-        first_response_due_at=at("2026-02-20 09:15"), resolution_due_at=at("2026-02-20 13:00"),
+        tenant,
+        at("2026-02-20 09:00"),
+        channel="sms",
+        priority="urgent",
+        topic="VPN",
+        assignee_user_id=jane,
+        team_id=tier1,
+        first_response_at=at("2026-02-20 12:00"),
+        resolved_at=at("2026-02-21 09:00"),
+        resolved_by="human",
+        escalated=True,
+        first_response_due_at=at("2026-02-20 09:15"),
+        resolution_due_at=at("2026-02-20 13:00"),
     )
 
     s = {}
-    s["s1"] = build.csat(tenant, c["c1"], at("2026-03-02 11:05"), responded_at=at("2026-03-02 12:00"), rating=5,
-                         comment="Great")
-    s["s2"] = build.csat(tenant, c["c2"], at("2026-03-02 14:05"), responded_at=at("2026-03-03 09:00"), rating=2,
-                         channel="chat")
-    s["s3"] = build.csat(tenant, c["c4"], at("2026-03-04 15:35"), responded_at=at("2026-03-04 16:00"), rating=4,
-                         channel="voice")
-    s["s4"] = build.csat(tenant, c["c3"], at("2026-03-03 15:00"), responded_at=at("2026-03-05 10:00"),
-                         comment="Still waiting")
+    s["s1"] = build.csat(
+        tenant, c["c1"], at("2026-03-02 11:05"), responded_at=at("2026-03-02 12:00"), rating=5, comment="Great"
+    )
+    s["s2"] = build.csat(
+        tenant, c["c2"], at("2026-03-02 14:05"), responded_at=at("2026-03-03 09:00"), rating=2, channel="chat"
+    )
+    s["s3"] = build.csat(
+        tenant, c["c4"], at("2026-03-04 15:35"), responded_at=at("2026-03-04 16:00"), rating=4, channel="voice"
+    )
+    s["s4"] = build.csat(
+        tenant, c["c3"], at("2026-03-03 15:00"), responded_at=at("2026-03-05 10:00"), comment="Still waiting"
+    )
     s["unanswered"] = build.csat(tenant, c["c1"], at("2026-03-06 10:00"))
     s["before"] = build.csat(tenant, c["before"], at("2026-02-21 09:05"), responded_at=at("2026-02-25 10:00"), rating=1)
 
     def view(article: str, when: str, led_to: uuid.UUID | None = None) -> None:
         build.conn.run(
             "INSERT INTO article_views (tenant_id, article_id, viewed_at, led_to_conversation_id) "
-            "VALUES (:t, :a, :v, :l)", t=tenant, a=articles[article], v=at(when), l=led_to,
+            "VALUES (:t, :a, :v, :l)",
+            t=tenant,
+            a=articles[article],
+            v=at(when),
+            l=led_to,
         )
 
     def feedback(article: str, when: str, helpful: bool) -> None:
         build.conn.run(
             "INSERT INTO article_feedback (tenant_id, article_id, helpful, created_at) VALUES (:t, :a, :h, :c)",
-            t=tenant, a=articles[article], h=helpful, c=at(when),
+            t=tenant,
+            a=articles[article],
+            h=helpful,
+            c=at(when),
         )
 
     view("vpn", "2026-03-02 08:00")
@@ -119,7 +195,12 @@ def build_scenario(build: Builder, *, products: tuple[str, ...] = ("voice", "hel
     def message(channel: uuid.UUID, direction: str, when: str) -> None:
         build.conn.run(
             "INSERT INTO email_messages (tenant_id, email_channel_id, conversation_id, direction, sent_at) "
-            "VALUES (:t, :ch, :c, :d, :s)", t=tenant, ch=channel, c=c["c1"], d=direction, s=at(when),
+            "VALUES (:t, :ch, :c, :d, :s)",
+            t=tenant,
+            ch=channel,
+            c=c["c1"],
+            d=direction,
+            s=at(when),
         )
 
     message(support, "inbound", "2026-03-02 09:00")
@@ -127,11 +208,13 @@ def build_scenario(build: Builder, *, products: tuple[str, ...] = ("voice", "hel
     message(billing_mail, "inbound", "2026-03-05 08:00")
     message(support, "inbound", "2026-02-20 09:00")
 
-    for bounced, complained in [
-        ("2026-03-03 10:00", None), (None, "2026-03-04 10:00"), ("2026-02-01 10:00", None)
-    ]:
+    for bounced, complained in [("2026-03-03 10:00", None), (None, "2026-03-04 10:00"), ("2026-02-01 10:00", None)]:
         build.insert(
-            "contacts", id=uuid.uuid4(), tenant_id=tenant, name="Contact", email="someone@example.com",
+            "contacts",
+            id=uuid.uuid4(),
+            tenant_id=tenant,
+            name="Contact",
+            email="someone@example.com",
             email_bounced_at=at(bounced) if bounced else None,
             email_complained_at=at(complained) if complained else None,
         )
@@ -143,7 +226,13 @@ def build_scenario(build: Builder, *, products: tuple[str, ...] = ("voice", "hel
         build.call(tenant, at("2026-02-10 12:00"), duration_seconds=60, outcome="escalated")
 
     return Scenario(
-        tenant=tenant, tier1=tier1, billing=billing, jane=jane, bob=bob, conversations=c, surveys=s,
-        articles=articles, channels={"support": support, "billing": billing_mail},
+        tenant=tenant,
+        tier1=tier1,
+        billing=billing,
+        jane=jane,
+        bob=bob,
+        conversations=c,
+        surveys=s,
+        articles=articles,
+        channels={"support": support, "billing": billing_mail},
     )
-

@@ -54,10 +54,22 @@ def test_sla_compliance_tracks_met_and_breached_but_not_open_conversations_not_y
         {"priority": "medium", "tracked": 2, "met": 0, "breached": 2, "compliance_rate": 0.0},
     ]
     assert body["by_team"] == [
-        {"team_id": str(scenario.billing), "team_name": "Billing", "tracked": 1, "met": 0, "breached": 1,
-         "compliance_rate": 0.0},
-        {"team_id": str(scenario.tier1), "team_name": "Tier 1", "tracked": 2, "met": 1, "breached": 1,
-         "compliance_rate": 50.0},
+        {
+            "team_id": str(scenario.billing),
+            "team_name": "Billing",
+            "tracked": 1,
+            "met": 0,
+            "breached": 1,
+            "compliance_rate": 0.0,
+        },
+        {
+            "team_id": str(scenario.tier1),
+            "team_name": "Tier 1",
+            "tracked": 2,
+            "met": 1,
+            "breached": 1,
+            "compliance_rate": 50.0,
+        },
     ]
 
 
@@ -82,10 +94,20 @@ def test_csat_aggregates_responses_given_in_range(ask, scenario):
     ]
     assert body["per_agent"] == [
         # Jane: s1 (5) on c1 and s4 (no rating) on c3. Bob: s2 (2) on c2. c4 is unassigned.
-        {"assignee_user_id": str(scenario.jane), "assignee_name": "Jane Doe", "response_count": 2,
-         "avg_rating": 5.0, "positive_rate": 100.0},
-        {"assignee_user_id": str(scenario.bob), "assignee_name": "Bob Stone", "response_count": 1,
-         "avg_rating": 2.0, "positive_rate": 0.0},
+        {
+            "assignee_user_id": str(scenario.jane),
+            "assignee_name": "Jane Doe",
+            "response_count": 2,
+            "avg_rating": 5.0,
+            "positive_rate": 100.0,
+        },
+        {
+            "assignee_user_id": str(scenario.bob),
+            "assignee_name": "Bob Stone",
+            "response_count": 1,
+            "avg_rating": 2.0,
+            "positive_rate": 0.0,
+        },
     ]
 
 
@@ -147,14 +169,38 @@ def test_resolution_rates_split_ai_and_human_over_all_conversations_per_priority
         "human_resolution_rate": 20.0,
         "resolution_rate": 60.0,
         "by_priority": [
-            {"priority": "urgent", "total": 1, "resolved": 0, "ai_resolved": 0, "human_resolved": 0,
-             "resolution_rate": 0.0},
-            {"priority": "high", "total": 1, "resolved": 1, "ai_resolved": 1, "human_resolved": 0,
-             "resolution_rate": 100.0},
-            {"priority": "medium", "total": 2, "resolved": 1, "ai_resolved": 0, "human_resolved": 1,
-             "resolution_rate": 50.0},
-            {"priority": "low", "total": 1, "resolved": 1, "ai_resolved": 1, "human_resolved": 0,
-             "resolution_rate": 100.0},
+            {
+                "priority": "urgent",
+                "total": 1,
+                "resolved": 0,
+                "ai_resolved": 0,
+                "human_resolved": 0,
+                "resolution_rate": 0.0,
+            },
+            {
+                "priority": "high",
+                "total": 1,
+                "resolved": 1,
+                "ai_resolved": 1,
+                "human_resolved": 0,
+                "resolution_rate": 100.0,
+            },
+            {
+                "priority": "medium",
+                "total": 2,
+                "resolved": 1,
+                "ai_resolved": 0,
+                "human_resolved": 1,
+                "resolution_rate": 50.0,
+            },
+            {
+                "priority": "low",
+                "total": 1,
+                "resolved": 1,
+                "ai_resolved": 1,
+                "human_resolved": 0,
+                "resolution_rate": 100.0,
+            },
         ],
     }
 
@@ -179,18 +225,42 @@ def test_insights_blocks(ask, scenario):
         {"topic": "VPN", "conversation_count": 2, "share": 40.0},
     ]
     assert body["agent_performance"] == [
-        {"assignee_user_id": str(scenario.bob), "assignee_name": "Bob Stone", "assigned_count": 2,
-         "resolved_count": 1, "resolution_rate": 50.0, "avg_first_response_minutes": 25.0,
-         "avg_resolution_minutes": 240.0},
-        {"assignee_user_id": str(scenario.jane), "assignee_name": "Jane Doe", "assigned_count": 2,
-         "resolved_count": 1, "resolution_rate": 50.0, "avg_first_response_minutes": 10.0,
-         "avg_resolution_minutes": 120.0},
+        {
+            "assignee_user_id": str(scenario.bob),
+            "assignee_name": "Bob Stone",
+            "assigned_count": 2,
+            "resolved_count": 1,
+            "resolution_rate": 50.0,
+            "avg_first_response_minutes": 25.0,
+            "avg_resolution_minutes": 240.0,
+        },
+        {
+            "assignee_user_id": str(scenario.jane),
+            "assignee_name": "Jane Doe",
+            "assigned_count": 2,
+            "resolved_count": 1,
+            "resolution_rate": 50.0,
+            "avg_first_response_minutes": 10.0,
+            "avg_resolution_minutes": 120.0,
+        },
     ]
     assert body["team_performance"] == [
-        {"team_id": str(scenario.billing), "team_name": "Billing", "assigned_count": 2, "resolved_count": 1,
-         "resolution_rate": 50.0, "avg_resolution_minutes": 240.0},
-        {"team_id": str(scenario.tier1), "team_name": "Tier 1", "assigned_count": 2, "resolved_count": 1,
-         "resolution_rate": 50.0, "avg_resolution_minutes": 120.0},
+        {
+            "team_id": str(scenario.billing),
+            "team_name": "Billing",
+            "assigned_count": 2,
+            "resolved_count": 1,
+            "resolution_rate": 50.0,
+            "avg_resolution_minutes": 240.0,
+        },
+        {
+            "team_id": str(scenario.tier1),
+            "team_name": "Tier 1",
+            "assigned_count": 2,
+            "resolved_count": 1,
+            "resolution_rate": 50.0,
+            "avg_resolution_minutes": 120.0,
+        },
     ]
     # 4 views in range, one led to a conversation: 3 / 4 deflected. Feedback in range: 3 helpful, 1 not.
     assert body["help_center_deflection"] == {
@@ -200,10 +270,22 @@ def test_insights_blocks(ask, scenario):
         "not_helpful_feedback": 1,
         "deflection_rate": 75.0,
         "top_articles": [
-            {"article_id": str(scenario.articles["vpn"]), "title": "Reset your VPN client",
-             "slug": "reset-vpn-client", "view_count": 3, "helpful_count": 2, "not_helpful_count": 1},
-            {"article_id": str(scenario.articles["faq"]), "title": "Billing FAQ", "slug": "billing-faq",
-             "view_count": 1, "helpful_count": 1, "not_helpful_count": 0},
+            {
+                "article_id": str(scenario.articles["vpn"]),
+                "title": "Reset your VPN client",
+                "slug": "reset-vpn-client",
+                "view_count": 3,
+                "helpful_count": 2,
+                "not_helpful_count": 1,
+            },
+            {
+                "article_id": str(scenario.articles["faq"]),
+                "title": "Billing FAQ",
+                "slug": "billing-faq",
+                "view_count": 1,
+                "helpful_count": 1,
+                "not_helpful_count": 0,
+            },
         ],
     }
     # Resolution SLA by day created: Mar 2 (c1 met, c2 breached), Mar 3 (c3 breached); c4/c5 untracked.
@@ -220,10 +302,18 @@ def test_insights_blocks(ask, scenario):
         "bounced_contacts": 1,
         "complained_contacts": 1,
         "by_channel": [
-            {"channel_id": str(scenario.channels["support"]), "address": "support@t.example", "status": "active",
-             "conversation_count": 2},
-            {"channel_id": str(scenario.channels["billing"]), "address": "billing@t.example", "status": "inactive",
-             "conversation_count": 1},
+            {
+                "channel_id": str(scenario.channels["support"]),
+                "address": "support@t.example",
+                "status": "active",
+                "conversation_count": 2,
+            },
+            {
+                "channel_id": str(scenario.channels["billing"]),
+                "address": "billing@t.example",
+                "status": "inactive",
+                "conversation_count": 1,
+            },
         ],
     }
     assert body["metadata"] == {"date_from": "2026-03-01T00:00:00+00:00", "date_to": "2026-03-08T23:59:59+00:00"}
@@ -233,7 +323,10 @@ def test_insights_blocks(ask, scenario):
 def test_aggregation_health_reports_measured_runtimes_against_the_budget(ask):
     body = ask("aggregation-health")
     assert (body["target_conversation_volume"], body["per_query_budget_ms"], body["total_budget_ms"]) == (
-        100000, 500.0, 2000.0)
+        100000,
+        500.0,
+        2000.0,
+    )
     parts = [body["overview_ms"], body["sla_compliance_ms"], body["agent_performance_ms"]]
     assert all(part > 0 for part in parts)
     assert body["total_runtime_ms"] == pytest.approx(sum(parts), abs=0.11)
@@ -243,18 +336,32 @@ def test_aggregation_health_reports_measured_runtimes_against_the_budget(ask):
 def test_an_empty_range_returns_zero_counts_zero_rates_null_averages_and_empty_lists(ask):
     empty = "date_from=2020-01-01&date_to=2020-01-31"
     assert ask("overview", empty) == {
-        "total_conversations": 0, "ai_resolved_count": 0, "ai_resolution_rate": 0.0, "human_resolved_count": 0,
-        "escalation_rate": 0.0, "first_response_minutes_avg": None, "resolution_minutes_median": None,
+        "total_conversations": 0,
+        "ai_resolved_count": 0,
+        "ai_resolution_rate": 0.0,
+        "human_resolved_count": 0,
+        "escalation_rate": 0.0,
+        "first_response_minutes_avg": None,
+        "resolution_minutes_median": None,
         "channel_distribution": [],
     }
     assert ask("sla-compliance", empty) == {
         "first_response": {"tracked": 0, "met": 0, "breached": 0, "compliance_rate": 0.0},
         "resolution": {"tracked": 0, "met": 0, "breached": 0, "compliance_rate": 0.0},
-        "by_priority": [], "by_team": [],
+        "by_priority": [],
+        "by_team": [],
     }
     csat = ask("csat", empty)
-    assert csat == {"total_responses": 0, "rated_responses": 0, "avg_rating": None, "positive_responses": 0,
-                    "positive_rate": 0.0, "distribution": [], "trend": [], "per_agent": []}
+    assert csat == {
+        "total_responses": 0,
+        "rated_responses": 0,
+        "avg_rating": None,
+        "positive_responses": 0,
+        "positive_rate": 0.0,
+        "distribution": [],
+        "trend": [],
+        "per_agent": [],
+    }
     assert ask("csat/responses", empty) == {"items": [], "total": 0, "limit": 50, "offset": 0}
     assert ask("resolution-rates", empty)["by_priority"] == []
     insights = ask("insights", empty)

@@ -8,9 +8,23 @@ import pytest
 from aurion.db import Database, connect_params
 
 TENANT_TABLES = [
-    "tenants", "teams", "users", "contacts", "email_channels", "help_center_articles", "conversations",
-    "csat_surveys", "article_views", "article_feedback", "email_messages", "calls", "llm_usage",
-    "export_schedules", "exports", "audit_log", "api_keys",
+    "tenants",
+    "teams",
+    "users",
+    "contacts",
+    "email_channels",
+    "help_center_articles",
+    "conversations",
+    "csat_surveys",
+    "article_views",
+    "article_feedback",
+    "email_messages",
+    "calls",
+    "llm_usage",
+    "export_schedules",
+    "exports",
+    "audit_log",
+    "api_keys",
 ]
 
 

@@ -45,7 +45,10 @@ def test_a_complete_tenant_gets_every_block_computed_from_its_data(functions, bu
     }
     # 3 calls + 5 conversations; resolved: 1 call + 3 conversations.
     assert body["cross_product"] == {
-        "total_interactions": 8, "blended_resolution_rate": 50.0, "voice_share": 37.5, "cs_share": 62.5,
+        "total_interactions": 8,
+        "blended_resolution_rate": 50.0,
+        "voice_share": 37.5,
+        "cs_share": 62.5,
     }
     # 2 published articles; 4 views in range; feedback 3 helpful of 4; c1 was resolved by AI from an article.
     assert body["kb"] == {"total_published": 2, "total_views": 4, "helpfulness_rate": 75.0, "ai_resolutions": 1}
@@ -55,7 +58,8 @@ def test_a_platform_tenant_has_no_voice_and_no_cross_product_block(functions, bu
     scenario = build_scenario(build, products=("helpdesk", "knowledge_base"))
     body = ask(functions, scenario.tenant)
     assert body["profile"] == "platform"
-    assert body["voice"] is None and body["cross_product"] is None
+    assert body["voice"] is None
+    assert body["cross_product"] is None
     assert body["cs"]["total_conversations"] == 5
     assert body["kb"]["total_views"] == 4
 
@@ -65,4 +69,6 @@ def test_a_voice_only_tenant_has_only_the_voice_block(functions, build):
     body = ask(functions, scenario.tenant)
     assert body["profile"] == "voice"
     assert body["voice"]["total_calls"] == 3
-    assert body["cs"] is None and body["cross_product"] is None and body["kb"] is None
+    assert body["cs"] is None
+    assert body["cross_product"] is None
+    assert body["kb"] is None

@@ -7,8 +7,7 @@ import pytest
 from tests.support.api import caller_for, get
 
 BASE = "/api/v2/analytics/conversations"
-ROUTES = ["overview", "sla-compliance", "csat", "csat/responses", "resolution-rates", "insights",
-          "aggregation-health"]
+ROUTES = ["overview", "sla-compliance", "csat", "csat/responses", "resolution-rates", "insights", "aggregation-health"]
 
 
 @pytest.fixture
@@ -23,7 +22,8 @@ def call(functions, tenant, url):
 
 def assert_422(response, field):
     assert response.status == 422, response.body
-    assert isinstance(response.body["detail"], list) and response.body["detail"]
+    assert isinstance(response.body["detail"], list)
+    assert response.body["detail"]
     error = response.body["detail"][0]
     assert set(error) == {"loc", "msg", "type"}
     assert error["loc"] == ["query", field]
@@ -59,8 +59,9 @@ def test_a_non_uuid_agent_id_is_422(functions, tenant, route):
     assert_422(call(functions, tenant, f"{BASE}/{route}?agent_id=42"), "agent_id")
 
 
-@pytest.mark.parametrize(("query", "field"), [("limit=0", "limit"), ("limit=201", "limit"), ("limit=ten", "limit"),
-                                              ("offset=-1", "offset")])
+@pytest.mark.parametrize(
+    ("query", "field"), [("limit=0", "limit"), ("limit=201", "limit"), ("limit=ten", "limit"), ("offset=-1", "offset")]
+)
 def test_limit_and_offset_out_of_bounds_are_422(functions, tenant, query, field):
     assert_422(call(functions, tenant, f"{BASE}/csat/responses?{query}"), field)
 

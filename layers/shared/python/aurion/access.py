@@ -33,7 +33,9 @@ class Scope:
 def tenant_scope(caller: Caller, roles: Iterable[str] = READ_ROLES) -> Iterator[Scope]:
     caller.require(roles)
     with get_database().transaction(caller.tenant_id) as tx:
-        row = tx.one("SELECT id::text, slug, plan, products FROM tenants WHERE id = CAST(:id AS uuid)", id=caller.tenant_id)
+        row = tx.one(
+            "SELECT id::text, slug, plan, products FROM tenants WHERE id = CAST(:id AS uuid)", id=caller.tenant_id
+        )
         if row is None:
             raise Forbidden("Unknown tenant")
         if row["plan"] not in ANALYTICS_PLANS:

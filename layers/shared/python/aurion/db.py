@@ -7,10 +7,9 @@ when the next transaction begins and replaced once; errors after work has starte
 
 from __future__ import annotations
 
-import socket
 import ssl
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 from urllib.parse import unquote, urlparse
 
@@ -92,16 +91,14 @@ class Database:
             logger.error("database unreachable", extra={"error_type": type(exc).__name__})
             raise ServiceUnavailable("Database unavailable, retry shortly") from exc
         # Connect quickly but let queries run up to statement_timeout (plus slack) before the socket gives up.
-        if conn._usock is not None:  # noqa: SLF001 - pg8000 exposes no public setter
+        if conn._usock is not None:
             conn._usock.settimeout(self._statement_timeout_ms / 1000 + 5)
         return conn
 
     def close(self) -> None:
         if self._conn is not None:
-            try:
+            with suppress(InterfaceError, OSError):
                 self._conn.close()
-            except (InterfaceError, OSError):
-                pass
             self._conn = None
 
     def _begin(self) -> pg8000.native.Connection:
@@ -111,7 +108,7 @@ class Database:
             try:
                 self._conn.run("BEGIN")
                 return self._conn
-            except (InterfaceError, OSError, socket.timeout):
+            except (TimeoutError, InterfaceError, OSError):
                 # The socket died while the environment was frozen: reconnect once, nothing was done yet.
                 self.close()
                 if attempt == 2:

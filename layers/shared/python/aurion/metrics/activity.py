@@ -38,4 +38,6 @@ def busiest_hours(tx: Transaction, tenant_id: str, window: DateRange) -> list[Ho
 
 def top_topics(tx: Transaction, tenant_id: str, window: DateRange) -> list[TopicShare]:
     rows = tx.all(TOPICS_SQL, top=TOP_TOPICS, **range_params(tenant_id, window))
-    return [TopicShare(topic=r["topic"], conversation_count=r["conversation_count"], share=float(r["share"])) for r in rows]
+    return [
+        TopicShare(topic=r["topic"], conversation_count=r["conversation_count"], share=float(r["share"])) for r in rows
+    ]

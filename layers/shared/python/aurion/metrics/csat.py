@@ -79,7 +79,9 @@ def trend_start(window: DateRange) -> datetime:
     return max(window.start, datetime.combine(first_day, time.min, tzinfo=UTC))
 
 
-def csat_in(scope: Scope, window: DateRange, *, team_id: str | None = None, agent_id: str | None = None) -> CsatResponse:
+def csat_in(
+    scope: Scope, window: DateRange, *, team_id: str | None = None, agent_id: str | None = None
+) -> CsatResponse:
     responses, params = _responses(team_id, agent_id)
     rows = scope.tx.all(
         CSAT_SQL.format(responses=responses),

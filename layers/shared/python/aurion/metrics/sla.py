@@ -87,9 +87,13 @@ def sla_model(rows: list[dict[str, Any]]) -> SlaComplianceResponse:
     return SlaComplianceResponse(
         first_response=SlaBucket(**_bucket(overall["fr_met"], overall["fr_breached"])),
         resolution=SlaBucket(**_bucket(overall["met"], overall["breached"])),
-        by_priority=[PrioritySlaBucket(priority=row["priority"], **_bucket(row["met"], row["breached"])) for row in priorities],
+        by_priority=[
+            PrioritySlaBucket(priority=row["priority"], **_bucket(row["met"], row["breached"])) for row in priorities
+        ],
         by_team=[
-            TeamSlaBucket(team_id=str(row["team_id"]), team_name=row["team_name"], **_bucket(row["met"], row["breached"]))
+            TeamSlaBucket(
+                team_id=str(row["team_id"]), team_name=row["team_name"], **_bucket(row["met"], row["breached"])
+            )
             for row in teams
         ],
     )
@@ -107,4 +111,3 @@ def sla_compliance(caller: Caller, window: DateRange) -> SlaComplianceResponse:
 
 def sla_in(scope: Scope, window: DateRange) -> SlaComplianceResponse:
     return sla_model(sla_rows(scope.tx, scope.tenant.id, window))
-

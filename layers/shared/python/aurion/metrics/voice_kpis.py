@@ -26,7 +26,9 @@ WHERE tenant_id = CAST(:tenant_id AS uuid) AND started_at BETWEEN :start AND :en
 """
 
 
-def call_kpis(tx: Transaction, tenant_id: str, start: datetime, end: datetime, filters: str = "", **params: Any) -> dict:
+def call_kpis(
+    tx: Transaction, tenant_id: str, start: datetime, end: datetime, filters: str = "", **params: Any
+) -> dict:
     row = tx.one(KPI_SQL.format(filters=filters), tenant_id=tenant_id, start=start, end=end, **params)
     assert row is not None
     return row
