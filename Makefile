@@ -10,6 +10,7 @@ SAM_VENV := .sam-venv
 SAM := $(SAM_VENV)/bin/sam
 export PYTHONPATH := $(CURDIR)/layers/shared/python:$(CURDIR)
 export PORT ?= 3000
+export SAM_CLI_TELEMETRY := 0
 
 # make token ROLE=… TENANT=… [USER=<uuid>]: USER is also the login name in the environment, so only a
 # USER given on the command line counts.
@@ -44,6 +45,9 @@ seed: install ## make seed TENANT=<slug> CONVERSATIONS=<n> CALLS=<n> DAYS=<d> SE
 
 migrate: install ## apply migrations: make migrate DATABASE_URL=postgresql://owner@host/db
 	$(PY) -m aurion.migrate --database-url "$$($(PY) -m local.stack admin-url)"
+
+openapi: install ## regenerate docs/openapi.json from the route definitions
+	$(PY) -m local.openapi
 
 lint: install ## ruff and mypy
 	$(VENV)/bin/ruff check .

@@ -16,7 +16,7 @@ _SCRUBBERS: list[tuple[re.Pattern[str], str]] = [
     # Dates and times (4-2-2, 2:2:2) do not match, so timestamps in log lines survive.
     (re.compile(r"\+\d[\d\s().-]{5,}\d"), "[REDACTED_NUMBER]"),
     (re.compile(r"\(?\b\d{3}\)?[\s.-]?\d{3}[\s.-]\d{4}\b"), "[REDACTED_NUMBER]"),
-    (re.compile(r"(?<![\w-])\d{7,15}(?![\w-])"), "[REDACTED_NUMBER]"),
+    (re.compile(r"(?<![\w:-])\d{7,15}(?![\w:-])"), "[REDACTED_NUMBER]"),  # not ARN account ids
 ]
 
 

@@ -1,0 +1,108 @@
+"""Generate docs/openapi.json from the route definitions of every function in template.yaml.
+
+Each function's Powertools resolver already knows its routes, parameter types and response models;
+this merges them into one document for the whole API. `python -m local.openapi --check` fails when the
+committed document is stale, and when template.yaml and the functions disagree on the routes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from local.paths import REPO_ROOT, ensure_layer_on_path
+from local.sam_model import load_api_model
+
+OUTPUT = REPO_ROOT / "docs" / "openapi.json"
+TITLE = "Aurion Analytics API"
+VERSION = "1.0.0"
+DESCRIPTION = (
+    "Conversation, SLA, CSAT, voice-call and export analytics of the AurionAI helpdesk. "
+    "Every route needs a dashboard session token (Authorization: Bearer …); requests with only an X-API-Key "
+    "get 403. See docs/metrics.md for the definition of every number."
+)
+# Importing a function validates its settings at cold start; nothing connects, so placeholders will do.
+_IMPORT_ENV = {
+    "AURION_DB_URL": "postgresql://openapi@127.0.0.1:1/openapi",
+    "AURION_SESSION_SECRET": "openapi-generation-only-" + "x" * 16,
+    "AWS_DEFAULT_REGION": "eu-west-1",
+}
+
+
+def _load(path: Path, name: str) -> Any:
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def build_document() -> tuple[dict[str, Any], list[str]]:
+    """The merged OpenAPI document, and every disagreement between template.yaml and the functions."""
+    ensure_layer_on_path()
+    for key, value in _IMPORT_ENV.items():
+        os.environ.setdefault(key, value)
+    model = load_api_model(REPO_ROOT / "template.yaml", REPO_ROOT)
+    template_routes = {(route.method.lower(), route.resource) for route in model.routes}
+    paths: dict[str, Any] = {}
+    schemas: dict[str, Any] = {}
+    problems: list[str] = []
+    for logical_id in sorted({route.function for route in model.routes}):
+        function = model.functions[logical_id]
+        module = _load(function.module_path, f"openapi_{logical_id}")
+        document = module.app.get_openapi_schema(title=TITLE, version=VERSION).model_dump(
+            mode="json", by_alias=True, exclude_none=True
+        )
+        for path, operations in document.get("paths", {}).items():
+            for method in operations:
+                if (method, path) not in template_routes:
+                    problems.append(f"{logical_id} serves {method.upper()} {path}, which template.yaml does not route")
+            paths.setdefault(path, {}).update(operations)
+        schemas.update(document.get("components", {}).get("schemas", {}))
+    served = {(method, path) for path, operations in paths.items() for method in operations}
+    problems += [f"template.yaml routes {m.upper()} {p} to a function without it" for m, p in template_routes - served]
+    document = {
+        "openapi": "3.1.0",
+        "info": {"title": TITLE, "version": VERSION, "description": DESCRIPTION},
+        "servers": [{"url": "http://127.0.0.1:3000", "description": "make run"}],
+        "security": [{"session": []}],
+        "paths": dict(sorted(paths.items())),
+        "components": {
+            "schemas": dict(sorted(schemas.items())),
+            "securitySchemes": {"session": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+        },
+    }
+    return document, sorted(problems)
+
+
+def render(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, sort_keys=True) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--check", action="store_true", help="fail if docs/openapi.json is stale")
+    args = parser.parse_args()
+    document, problems = build_document()
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+    text = render(document)
+    if args.check:
+        if not OUTPUT.exists() or OUTPUT.read_text() != text:
+            print("docs/openapi.json is stale: run `make openapi`", file=sys.stderr)
+            sys.exit(1)
+    else:
+        OUTPUT.write_text(text)
+        print(f"wrote {OUTPUT.relative_to(REPO_ROOT)} ({len(document['paths'])} paths)")
+    if problems:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

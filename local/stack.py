@@ -1,0 +1,278 @@
+"""The local dev stack behind `make run`: PostgreSQL, moto, migrations, demo tenants, and the local gateway.
+
+    python -m local.stack run         serve the API on 127.0.0.1:${PORT:-3000} until Ctrl-C / SIGTERM
+    python -m local.stack admin-url   print the owner URL of the dev database (migrated), for make seed/migrate
+
+- PostgreSQL: DATABASE_URL (an owner/superuser URL) if set, else the embedded server on .local/pgdata,
+  port ${EMBEDDED_PG_PORT:-54329}. The dev database is `aurion`, or the database DATABASE_URL names when that
+  is not `postgres`. Data lives on between runs, so the second run skips seeding (tenants exist).
+- AWS: AWS_ENDPOINT_URL if set, else an in-process moto server (127.0.0.1:5000, or a free port).
+- Secrets: the session-signing secret and the app role's password are generated once into .local/
+  (mode 0600); `python -m local.token` signs with the same secret.
+- On exit it stops what it started, and only that: a PostgreSQL that was already running stays up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import secrets
+import signal
+import socket
+import sys
+import threading
+from contextlib import ExitStack, suppress
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+from urllib.parse import quote, urlparse, urlunparse
+
+from pg8000.exceptions import DatabaseError, InterfaceError
+
+from local import embedded_pg
+from local.paths import LOCAL_DIR, REPO_ROOT, TEMPLATE, ensure_layer_on_path
+
+DEV_DATABASE = "aurion"
+PG_DATA_DIR = LOCAL_DIR / "pgdata"
+SESSION_SECRET_FILE = LOCAL_DIR / "session_secret"
+APP_PASSWORD_FILE = LOCAL_DIR / "app_password"
+APP_ROLE = "aurion_app"
+DEFAULT_CORS_ORIGINS = "http://localhost:5173,http://127.0.0.1:5173"
+MOTO_PORT = 5000
+EXPORTS_RESOURCE = "aurion-exports-local"
+HOST = "127.0.0.1"
+
+log = logging.getLogger("local.stack")
+
+
+class StackError(RuntimeError):
+    pass
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def persistent_secret(path: Path, length: int = 48) -> str:
+    """A random secret generated on first use and kept in `path` (0600), so tokens outlive restarts."""
+    if path.exists():
+        value = path.read_text(encoding="utf-8").strip()
+        if len(value) >= 32:
+            return value
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(length)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(value + "\n")
+    return value
+
+
+def _pg_port() -> int:
+    return int(os.environ.get("EMBEDDED_PG_PORT") or embedded_pg.DEFAULT_PORT)
+
+
+def _replace_credentials(url: str, user: str, password: str) -> str:
+    parsed = urlparse(url)
+    netloc = f"{quote(user, safe='')}:{quote(password, safe='')}@{parsed.hostname}"
+    if parsed.port:
+        netloc += f":{parsed.port}"
+    return urlunparse(parsed._replace(netloc=netloc))
+
+
+def _dev_database_of(server_url: str) -> str:
+    name = urlparse(server_url).path.lstrip("/")
+    return name if name and name != "postgres" else DEV_DATABASE
+
+
+@dataclass(frozen=True)
+class DevDatabase:
+    admin_url: str  # owner (superuser) of the dev database
+    started_embedded: bool  # True when this process started the embedded server (and so stops it)
+
+
+def open_dev_database(*, start_embedded: bool = True) -> DevDatabase:
+    """The dev database's owner URL: DATABASE_URL's server, else the embedded one (started if allowed)."""
+    configured = os.environ.get("DATABASE_URL")
+    started = False
+    if configured:
+        server_url = configured
+    elif start_embedded:
+        _say(f"PostgreSQL: embedded, data in {PG_DATA_DIR}")
+        server = embedded_pg.start_server(PG_DATA_DIR, _pg_port())
+        server_url, started = server.url(), server.started
+    else:
+        running = embedded_pg.running_url(PG_DATA_DIR)
+        if running is None:
+            raise StackError(f"no PostgreSQL running on {PG_DATA_DIR}: start `make run` first, or set DATABASE_URL")
+        server_url = running
+    name = _dev_database_of(server_url)
+    if start_embedded:
+        admin_url = embedded_pg.ensure_database(embedded_pg.with_database(server_url, "postgres"), name)
+    else:
+        admin_url = embedded_pg.with_database(server_url, name)
+    return DevDatabase(admin_url=admin_url, started_embedded=started)
+
+
+def migrate_dev_database(admin_url: str) -> str:
+    """Apply migrations and let the app role log in; returns the app role's URL (what functions use)."""
+    ensure_layer_on_path()
+    from aurion.migrate import migrate
+
+    password = persistent_secret(APP_PASSWORD_FILE, 24)
+    applied = migrate(admin_url, app_password=password)
+    _say(f"migrations: {', '.join(applied) if applied else 'up to date'}")
+    return _replace_credentials(admin_url, APP_ROLE, password)
+
+
+def seed_demo_tenants(admin_url: str) -> None:
+    from local.seed.demo import ensure_demo_tenants  # owned by the data generator; imported only when needed
+
+    result = ensure_demo_tenants(admin_url, end=datetime.now(UTC))
+    _say(f"demo tenants: {result if result is not None else 'ready'}")
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((HOST, port))
+        except OSError:
+            return False
+    return True
+
+
+def start_moto(stack: ExitStack) -> str:
+    """An in-process moto server; returns its endpoint URL and registers its shutdown."""
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per AWS call is noise here
+    # ThreadedMotoServer waits forever if its port is taken: pick a free one ourselves.
+    server = ThreadedMotoServer(ip_address=HOST, port=MOTO_PORT if _port_free(MOTO_PORT) else 0, verbose=False)
+    server.start()
+    stack.callback(server.stop)
+    host, port = server.get_host_and_port()
+    return f"http://{host}:{port}"
+
+
+def ensure_aws_resources(endpoint_url: str) -> None:
+    """The exports bucket and queue the export functions expect (moto forgets them between runs)."""
+    import boto3
+
+    region = os.environ["AWS_DEFAULT_REGION"]
+    s3 = boto3.client("s3", endpoint_url=endpoint_url, region_name=region)
+    bucket = os.environ.setdefault("EXPORTS_BUCKET", EXPORTS_RESOURCE)
+    with suppress(s3.exceptions.BucketAlreadyOwnedByYou, s3.exceptions.BucketAlreadyExists):
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
+    if not os.environ.get("EXPORTS_QUEUE_URL"):
+        sqs = boto3.client("sqs", endpoint_url=endpoint_url, region_name=region)
+        os.environ["EXPORTS_QUEUE_URL"] = sqs.create_queue(QueueName=EXPORTS_RESOURCE)["QueueUrl"]
+
+
+def _function_environment(app_url: str, session_secret: str, aws_endpoint: str) -> None:
+    # Deployed, these come from Secrets Manager ARNs; locally the ARNs would send settings to AWS.
+    for name in ("DB_SECRET_ARN", "SESSION_SECRET_ARN"):
+        os.environ.pop(name, None)
+    os.environ["AURION_DB_URL"] = app_url
+    os.environ["AURION_SESSION_SECRET"] = session_secret
+    os.environ.setdefault("CORS_ALLOWED_ORIGINS", DEFAULT_CORS_ORIGINS)
+    os.environ["AWS_ENDPOINT_URL"] = aws_endpoint
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+    os.environ.setdefault("AWS_DEFAULT_REGION", "eu-west-1")
+    os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+
+
+def _ready_banner(url: str) -> str:
+    return "\n".join(
+        [
+            f"Aurion Analytics ready on {url}",
+            "  TOKEN=$(make -s token ROLE=tenant_admin TENANT=acme)",
+            f'  curl -H "Authorization: Bearer $TOKEN" {url}/api/v2/analytics/conversations/teams',
+            "Ctrl-C stops it.",
+        ]
+    )
+
+
+class _Stop(Exception):
+    """Raised in the main thread by SIGINT/SIGTERM: unwinds startup or serving, running every cleanup."""
+
+
+def _install_signal_handlers() -> None:
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        # A second Ctrl-C during cleanup kills the process the usual way.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        raise _Stop(signal.Signals(signum).name)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+
+
+def run() -> None:
+    from local.gateway import make_server
+
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("local").setLevel(logging.INFO)
+    _install_signal_handlers()
+    LOCAL_DIR.mkdir(parents=True, exist_ok=True)
+    port = int(os.environ.get("PORT") or 3000)
+    if not _port_free(port):  # before starting anything that would then have to be stopped again
+        raise StackError(f"{HOST}:{port} is in use; set PORT to a free port")
+    with ExitStack() as stack:
+        try:
+            database = open_dev_database()
+            if database.started_embedded:
+                stack.callback(_stop_embedded)
+            app_url = migrate_dev_database(database.admin_url)
+            seed_demo_tenants(database.admin_url)
+
+            aws_endpoint = os.environ.get("AWS_ENDPOINT_URL") or start_moto(stack)
+            _function_environment(app_url, persistent_secret(SESSION_SECRET_FILE), aws_endpoint)
+            _say(f"AWS: {aws_endpoint}")
+            ensure_aws_resources(aws_endpoint)
+
+            server = make_server(HOST, port, TEMPLATE, REPO_ROOT)
+            stack.callback(server.server_close)
+            for function, error in server.gateway.runtime.warm().items():
+                _say(f"warning: {function} does not start yet (its requests will answer 502): {error}")
+            thread = server.serve_in_thread()
+            stack.callback(thread.join, 10)
+            stack.callback(server.shutdown)
+            print(_ready_banner(server.url), flush=True)
+            threading.Event().wait()  # until a signal raises _Stop in this (main) thread
+        except _Stop as stop:
+            _say(f"\n{stop}: stopping")
+
+
+def _stop_embedded() -> None:
+    _say("stopping embedded PostgreSQL")
+    embedded_pg.stop(PG_DATA_DIR)
+
+
+def admin_url() -> None:
+    """Print the migrated dev database's owner URL (starting the embedded server if needed; it stays up)."""
+    database = open_dev_database()
+    migrate_dev_database(database.admin_url)
+    print(database.admin_url)
+
+
+def main(argv: list[str] | None = None) -> None:
+    ensure_layer_on_path()
+    parser = argparse.ArgumentParser(prog="python -m local.stack", description=__doc__.split("\n\n")[0])
+    parser.add_argument("command", choices=["run", "admin-url"])
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "run":
+            run()
+        else:
+            admin_url()
+    except (StackError, embedded_pg.EmbeddedPostgresError) as exc:
+        sys.exit(f"error: {exc}")
+    except (InterfaceError, DatabaseError) as exc:
+        where = "DATABASE_URL" if os.environ.get("DATABASE_URL") else "the embedded server"
+        sys.exit(f"error: PostgreSQL ({where}) refused or failed: {exc}")
+
+
+if __name__ == "__main__":
+    main()
