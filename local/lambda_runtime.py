@@ -14,8 +14,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import itertools
 import logging
 import os
 import sys
@@ -25,13 +23,12 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from types import ModuleType
 from typing import Any
 
+from local.function_loader import FunctionImportError, import_function
 from local.sam_model import FunctionSpec
 
 log = logging.getLogger("local.lambda")
-_module_counter = itertools.count(1)
 
 
 @dataclass
@@ -94,21 +91,12 @@ class LambdaRuntime:
         for path in reversed(self._layer_paths):
             if path not in sys.path:
                 sys.path.insert(0, path)
-        module_name = f"_local_lambda_{spec.logical_id}_{next(_module_counter)}"
-        module_spec = importlib.util.spec_from_file_location(module_name, spec.module_path)
-        if module_spec is None or module_spec.loader is None:
-            raise FunctionInitError(f"{spec.logical_id}: no handler module at {spec.module_path}")
-        module: ModuleType = importlib.util.module_from_spec(module_spec)
-        # Lambda puts the function's code directory first on the path, for sibling modules of app.py.
-        sys.path.insert(0, str(spec.code_dir))
-        sys.modules[module_name] = module
         try:
-            module_spec.loader.exec_module(module)
+            module = import_function(spec.module_path, spec.logical_id)
+        except FunctionImportError as exc:
+            raise FunctionInitError(str(exc)) from exc
         except Exception as exc:
-            sys.modules.pop(module_name, None)
             raise FunctionInitError(f"{spec.logical_id}: init failed: {type(exc).__name__}: {exc}") from exc
-        finally:
-            sys.path.remove(str(spec.code_dir))
         handler = getattr(module, spec.attribute, None)
         if not callable(handler):
             raise FunctionInitError(f"{spec.logical_id}: {spec.module_path} has no callable {spec.attribute}")

@@ -8,13 +8,12 @@ committed document is stale, and when template.yaml and the functions disagree o
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
+from local.function_loader import import_function
 from local.paths import REPO_ROOT, ensure_layer_on_path
 from local.sam_model import load_api_model
 
@@ -34,15 +33,6 @@ _IMPORT_ENV = {
 }
 
 
-def _load(path: Path, name: str) -> Any:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def build_document() -> tuple[dict[str, Any], list[str]]:
     """The merged OpenAPI document, and every disagreement between template.yaml and the functions."""
     ensure_layer_on_path()
@@ -55,7 +45,7 @@ def build_document() -> tuple[dict[str, Any], list[str]]:
     problems: list[str] = []
     for logical_id in sorted({route.function for route in model.routes}):
         function = model.functions[logical_id]
-        module = _load(function.module_path, f"openapi_{logical_id}")
+        module = import_function(function.module_path, logical_id)
         document = module.app.get_openapi_schema(title=TITLE, version=VERSION).model_dump(
             mode="json", by_alias=True, exclude_none=True
         )

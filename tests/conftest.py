@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,6 +16,7 @@ import pytest
 from aurion.auth.tokens import issue_token
 from aurion.db import connect_params, reset_database
 from aurion.settings import get_settings
+from local.function_loader import import_function
 from tests.support.builders import Builder
 from tests.support.database import REPO, TestDatabase, create_test_database, drop_test_database
 
@@ -89,15 +88,7 @@ def app_env(
 
 def load_function(name: str) -> ModuleType:
     """Import functions/<name>/app.py as a cold start would: fresh module, settings validated on import."""
-    path = REPO / "functions" / name / "app.py"
-    module_name = f"function_{name}_{uuid.uuid4().hex[:8]}"
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    spec.loader.exec_module(module)
-    return module
+    return import_function(REPO / "functions" / name / "app.py", name)
 
 
 @pytest.fixture

@@ -1,0 +1,136 @@
+"""`make bench`: the benchmark tenants in their own database, every endpoint timed warm, docs/benchmarks.md.
+
+The tenants are generated once per (size, seed, end) and kept; later runs only measure. Ranges end at the
+tenant's fixed `end`, so numbers are comparable between runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pg8000.native
+
+from local import embedded_pg
+from local.bench.endpoints import CONVERSATION_ENDPOINTS, VOICE_ENDPOINTS, Endpoint
+from local.bench.report import Row, write_report
+from local.bench.timing import SqlClock, time_endpoint
+from local.function_loader import import_function
+from local.paths import LOCAL_DIR, REPO_ROOT, ensure_layer_on_path
+
+BENCH_DATABASE = "aurion_bench"
+APP_PASSWORD = "aurion-bench"
+SESSION_SECRET = "bench-session-secret-not-used-for-anything-else"
+END = datetime(2026, 11, 1, tzinfo=UTC)
+RANGES = {"7 days": 7, "37 days": 37, "365 days": 365}
+
+
+def server_url() -> str:
+    return os.environ.get("DATABASE_URL") or embedded_pg.start(LOCAL_DIR / "pgdata", embedded_pg.DEFAULT_PORT)
+
+
+def prepare_database() -> tuple[str, str]:
+    """(owner URL, app-role URL) of the migrated benchmark database."""
+    from aurion.migrate import migrate
+
+    admin_url = embedded_pg.ensure_database(embedded_pg.with_database(server_url(), "postgres"), BENCH_DATABASE)
+    migrate(admin_url, app_password=APP_PASSWORD)
+    from local.stack import _replace_credentials
+
+    return admin_url, _replace_credentials(admin_url, "aurion_app", APP_PASSWORD)
+
+
+def ensure_tenant(admin_url: str, slug: str, conversations: int, calls: int) -> str:
+    from aurion.db import connect_params
+    from local.seed.generator import seed_tenant
+    from local.seed.spec import TenantSpec
+
+    spec = TenantSpec(
+        slug=slug, conversations=conversations, calls=calls, days=365, seed=42, plan="enterprise", end=END, replace=True
+    )
+    conn = pg8000.native.Connection(**connect_params(admin_url))
+    try:
+        rows = conn.run(
+            "SELECT t.id::text, (SELECT count(*) FROM conversations c WHERE c.tenant_id = t.id), "
+            "(SELECT count(*) FROM calls k WHERE k.tenant_id = t.id) FROM tenants t WHERE t.slug = :slug",
+            slug=slug,
+        )
+    finally:
+        conn.close()
+    if rows and rows[0][1] == conversations and rows[0][2] == calls:
+        return str(rows[0][0])
+    print(f"generating {slug}: {conversations:,} conversations, {calls:,} calls over 365 days …", flush=True)
+    started = time.perf_counter()
+    seed_tenant(admin_url, spec)
+    print(f"  generated in {time.perf_counter() - started:.1f} s", flush=True)
+    return ensure_tenant(admin_url, slug, conversations, calls)
+
+
+def count_in_range(admin_url: str, tenant_id: str, days: int) -> int:
+    from aurion.db import connect_params
+
+    conn = pg8000.native.Connection(**connect_params(admin_url))
+    try:
+        return int(
+            conn.run(
+                "SELECT count(*) FROM conversations "
+                "WHERE tenant_id = CAST(:t AS uuid) AND created_at >= :s AND created_at < :e",
+                t=tenant_id,
+                s=END - timedelta(days=days),
+                e=END,
+            )[0][0]
+        )
+    finally:
+        conn.close()
+
+
+def main() -> None:
+    ensure_layer_on_path()
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--conversations", type=int, default=1_000_000)
+    parser.add_argument("--calls", type=int, default=300_000)
+    parser.add_argument("--runs", type=int, default=20, help="timed calls per endpoint and range (after 2 warm-up)")
+    parser.add_argument("--output", type=Path, default=REPO_ROOT / "docs" / "benchmarks.md")
+    args = parser.parse_args()
+
+    admin_url, app_url = prepare_database()
+    tenant_id = ensure_tenant(admin_url, "bench", args.conversations, args.calls)
+    os.environ.update(
+        {"AURION_DB_URL": app_url, "AURION_SESSION_SECRET": SESSION_SECRET, "POWERTOOLS_LOG_LEVEL": "WARNING"}
+    )
+    caller = {"tenant_id": tenant_id, "user_id": "bench", "role": "tenant_admin"}
+    clock = SqlClock()
+    clock.install()
+
+    endpoints: list[Endpoint] = [*CONVERSATION_ENDPOINTS]
+    endpoints += [e for e in VOICE_ENDPOINTS if (REPO_ROOT / "functions" / e.function / "app.py").exists()]
+    modules = {
+        name: import_function(REPO_ROOT / "functions" / name / "app.py", name)
+        for name in {e.function for e in endpoints}
+    }
+    rows: list[Row] = []
+    for label, days in RANGES.items():
+        in_range = count_in_range(admin_url, tenant_id, days)
+        for endpoint in endpoints:
+            query = endpoint.query(END - timedelta(days=days), END)
+            timing = time_endpoint(modules[endpoint.function], endpoint.path, query, caller, clock, calls=args.runs)
+            if timing.status != 200:
+                sys.exit(f"{endpoint.path} answered {timing.status}")
+            rows.append(Row(endpoint=endpoint.path, range_label=label, conversations=in_range, timing=timing))
+            print(
+                f"{label:>9} {endpoint.path:<52} p50 {timing.p50_ms:7.1f} ms  p95 {timing.p95_ms:7.1f} ms  "
+                f"sql {timing.sql_p50_ms:7.1f} ms",
+                flush=True,
+            )
+    write_report(
+        args.output, rows, conversations=args.conversations, calls=args.calls, runs=args.runs, admin_url=admin_url
+    )
+    print(f"wrote {args.output}")
+
+
+if __name__ == "__main__":
+    main()
