@@ -15,6 +15,7 @@ import pytest
 
 from aurion.auth.tokens import issue_token
 from aurion.db import connect_params, reset_database
+from aurion.ratelimit import reset_limiters
 from aurion.settings import get_settings
 from local.function_loader import import_function
 from tests.support.builders import Builder
@@ -81,9 +82,11 @@ def app_env(
         monkeypatch.delenv(name, raising=False)
     get_settings.cache_clear()
     reset_database()
+    reset_limiters()
     yield AppEnv(database=database, owner=owner_conn)
     get_settings.cache_clear()
     reset_database()
+    reset_limiters()
 
 
 def load_function(name: str) -> ModuleType:

@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aurion.auth.caller import Caller
 from aurion.errors import AurionError
 from aurion.logs import logger
+from aurion.redaction import protect_framework_logs
 from aurion.settings import get_settings
 
 CORS_MAX_AGE_SECONDS = 600
@@ -43,6 +44,8 @@ def create_app() -> APIGatewayRestResolver:
         max_age=CORS_MAX_AGE_SECONDS,
         allow_credentials=False,
     )
+    # The resolver logs route arguments (a searched phone number, say) at DEBUG: redact them in every function.
+    protect_framework_logs()
     app = APIGatewayRestResolver(enable_validation=True, cors=cors)
 
     @app.exception_handler(AurionError)

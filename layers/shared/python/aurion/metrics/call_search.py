@@ -1,0 +1,120 @@
+"""GET /api/v1/analytics/search: calls whose number ends with the digits given, rate limited and audited.
+
+Order of work, each step for a reason:
+1. role guard and plan gate (tenant_scope): a caller who may not search uses no quota and leaves no audit row;
+2. the rate limit (aurion.ratelimit, 10 per minute per tenant + user);
+3. the search, through calls_tenant_phone_suffix_idx: "ends with 5678" is the prefix "8765" of the reversed
+   digits, a range scan of the index instead of a scan of the tenant's calls. The prefix test is starts_with
+   (`^@`), not LIKE: under row-level security the planner may only turn a *leakproof* operator into an index
+   condition, and textlike is not leakproof (LIKE gives a sequential scan for the app role, an index scan for a
+   superuser). starts_with is leakproof, compares literally (no wildcard to escape), and PostgreSQL 15+ derives
+   the same `~>=~ '8765' AND ~<~ '8766'` index range from it as from LIKE '8765%';
+4. one audit row, allowed or rate_limited, in the same transaction; a refusal raises 429 only after that
+   transaction has committed, so the row is kept.
+
+Numbers never leave PostgreSQL whole: the query returns the last 4 digits only, and they are shown as
+***-***-5678. The searched term is likewise only ever logged, stored or returned redacted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseHeader
+
+from aurion import audit
+from aurion.access import tenant_scope
+from aurion.auth.caller import Caller
+from aurion.logs import logger
+from aurion.metrics.common import iso_z, range_params
+from aurion.models.voice import CallSearchResponse, CallSearchResult, RateLimitedBody
+from aurion.ratelimit import search_limiter
+from aurion.redaction import redact_phone
+from aurion.voice_params import CallSearch, zone_known_to_database
+
+RATE_LIMITED_DETAIL = "Search rate limit exceeded: at most 10 phone searches per minute"
+
+_LIMIT_HEADERS: dict[str, OpenAPIResponseHeader] = {
+    "X-RateLimit-Limit": {"description": "Searches allowed per minute per user (10)", "schema": {"type": "integer"}},
+    "X-RateLimit-Remaining": {"description": "Searches left in the moving minute", "schema": {"type": "integer"}},
+}
+# The route's documented responses (the 200 schema comes from the return type).
+SEARCH_RESPONSES: dict[int, OpenAPIResponse] = {
+    200: {"description": "Matching calls, newest first, numbers redacted", "headers": _LIMIT_HEADERS},
+    429: {
+        "description": "More than 10 searches in the last minute by this user; the refusal is audited",
+        "headers": {
+            **_LIMIT_HEADERS,
+            "Retry-After": {"description": "Seconds until a search is allowed again", "schema": {"type": "integer"}},
+        },
+        "content": {"application/json": {"model": RateLimitedBody}},
+    },
+}
+
+SEARCH_SQL = """
+SELECT id::text AS call_id,
+       reverse(left(phone_digits_reversed, 4)) AS last_digits,
+       started_at, duration_seconds, outcome, status,
+       count(*) OVER () AS total_count
+FROM calls
+WHERE tenant_id = CAST(:tenant_id AS uuid)
+  AND phone_digits_reversed ^@ :reversed_digits
+  AND started_at BETWEEN :start AND :end
+ORDER BY started_at DESC, id DESC
+LIMIT :limit
+"""
+
+
+def search_params(tenant_id: str, query: CallSearch) -> dict[str, Any]:
+    """SEARCH_SQL's parameters (also used by the test that checks its plan)."""
+    return {
+        **range_params(tenant_id, query.dates.window),
+        # "Ends with 5678" = the reversed digits start with "8765" (a literal prefix: no wildcards exist here).
+        "reversed_digits": query.digits[::-1],
+        "limit": query.limit,
+    }
+
+
+def _result(row: dict[str, Any]) -> CallSearchResult:
+    return CallSearchResult(
+        call_id=row["call_id"],
+        phone_number_redacted=redact_phone(row["last_digits"]),
+        start_time=iso_z(row["started_at"]) or "",
+        duration_seconds=row["duration_seconds"],
+        outcome=row["outcome"],
+        status=row["status"],
+    )
+
+
+def search_calls(caller: Caller, query: CallSearch) -> Response[CallSearchResponse]:
+    term = redact_phone(query.digits)
+    rows: list[dict[str, Any]] = []
+    with zone_known_to_database(), tenant_scope(caller) as scope:
+        decision = search_limiter().hit(scope.tenant.id, caller.user_id)
+        if decision.allowed:
+            rows = scope.tx.all(SEARCH_SQL, **search_params(scope.tenant.id, query))
+        total = rows[0]["total_count"] if rows else 0
+        audit.record(
+            scope.tx,
+            tenant_id=scope.tenant.id,
+            actor_user_id=caller.user_id,
+            action=audit.CALL_SEARCH,
+            target_redacted=term,
+            result_count=total if decision.allowed else 0,
+            request_id=caller.request_id,
+            outcome="allowed" if decision.allowed else "rate_limited",
+        )
+    logger.info(
+        "call search",
+        extra={
+            "outcome": "allowed" if decision.allowed else "rate_limited",
+            "result_count": total,
+            "rate_limit_remaining": decision.remaining,
+            "rate_limit_degraded": decision.degraded,
+        },
+    )
+    if not decision.allowed:
+        raise decision.error(RATE_LIMITED_DETAIL)
+    body = CallSearchResponse(results=[_result(row) for row in rows], total_count=total, search_term_redacted=term)
+    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=body, headers=decision.headers())
