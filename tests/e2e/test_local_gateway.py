@@ -20,10 +20,10 @@ from email.message import Message
 from typing import Any
 
 import pytest
-from local.gateway import GatewayServer, make_server
-from local.sam_model import load_api_model
 
 from aurion.auth.tokens import issue_token
+from local.gateway import GatewayServer, make_server
+from local.sam_model import load_api_model
 from tests.support.database import REPO
 
 TEMPLATE = REPO / "template.yaml"

@@ -1,4 +1,8 @@
-"""The package logger: Powertools JSON logs with personal data and secrets scrubbed from every line."""
+"""The package logger: Powertools JSON logs with personal data and secrets scrubbed from every line.
+
+Deliberately more conservative than aurion.redaction.redact_text (which serves transcripts and exports):
+log lines are full of ids, ARNs and ISO timestamps that a free-text phone matcher would mangle.
+"""
 
 from __future__ import annotations
 
