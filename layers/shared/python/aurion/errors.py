@@ -58,6 +58,16 @@ class ServiceUnavailable(AurionError):
         return {"Retry-After": str(self.retry_after)}
 
 
+def rate_limit_headers(limit: int, remaining: int, reset_after: int, window_seconds: int = 60) -> dict[str, str]:
+    """The legacy X-RateLimit-* pair and the IETF RateLimit / RateLimit-Policy fields."""
+    return {
+        "X-RateLimit-Limit": str(limit),
+        "X-RateLimit-Remaining": str(remaining),
+        "RateLimit": f"limit={limit}, remaining={remaining}, reset={reset_after}",
+        "RateLimit-Policy": f"{limit};w={window_seconds}",
+    }
+
+
 class RateLimited(AurionError):
     status_code = 429
     detail = "Rate limit exceeded"
@@ -74,10 +84,7 @@ class RateLimited(AurionError):
     def headers(self) -> dict[str, str]:
         return {
             "Retry-After": str(self.retry_after),
-            "X-RateLimit-Limit": str(self.limit),
-            "X-RateLimit-Remaining": str(self.remaining),
-            "RateLimit": f"limit={self.limit}, remaining={self.remaining}, reset={self.retry_after}",
-            "RateLimit-Policy": f"{self.limit};w=60",
+            **rate_limit_headers(self.limit, self.remaining, self.retry_after),
         }
 
 

@@ -27,7 +27,7 @@ from limits.strategies import MovingWindowRateLimiter
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from aurion.errors import RateLimited
+from aurion.errors import RateLimited, rate_limit_headers
 from aurion.logs import logger
 
 SEARCH_LIMIT: Final = 10
@@ -49,12 +49,7 @@ class RateLimitDecision:
     degraded: bool
 
     def headers(self) -> dict[str, str]:
-        return {
-            "X-RateLimit-Limit": str(self.limit),
-            "X-RateLimit-Remaining": str(self.remaining),
-            "RateLimit": f"limit={self.limit}, remaining={self.remaining}, reset={self.reset_after}",
-            "RateLimit-Policy": f"{self.limit};w={WINDOW_SECONDS}",
-        }
+        return rate_limit_headers(self.limit, self.remaining, self.reset_after, WINDOW_SECONDS)
 
     def error(self, detail: str) -> RateLimited:
         return RateLimited(detail, limit=self.limit, retry_after=max(1, self.reset_after), remaining=self.remaining)
