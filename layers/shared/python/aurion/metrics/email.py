@@ -11,14 +11,22 @@ from aurion.metrics.common import range_params
 from aurion.models.conversations import EmailChannelCount, EmailChannelMetrics
 from aurion.params import DateRange
 
+# One scan of the range's conversations serves both the email count and the per-channel split.
 EMAIL_SQL = """
+WITH per_channel AS (
+    SELECT email_channel_id,
+           count(*) FILTER (WHERE channel = 'email') AS email_conversations,
+           count(*) FILTER (WHERE email_channel_id IS NOT NULL) AS conversation_count
+    FROM conversations
+    WHERE tenant_id = CAST(:tenant_id AS uuid) AND created_at BETWEEN :start AND :end
+      AND (channel = 'email' OR email_channel_id IS NOT NULL)
+    GROUP BY email_channel_id
+)
 SELECT
     (SELECT count(*) FROM email_channels WHERE tenant_id = CAST(:tenant_id AS uuid)) AS total_channels,
     (SELECT count(*) FROM email_channels
       WHERE tenant_id = CAST(:tenant_id AS uuid) AND status = 'active') AS active_channels,
-    (SELECT count(*) FROM conversations
-      WHERE tenant_id = CAST(:tenant_id AS uuid) AND created_at BETWEEN :start AND :end
-        AND channel = 'email') AS email_conversations,
+    (SELECT coalesce(sum(email_conversations), 0)::bigint FROM per_channel) AS email_conversations,
     m.inbound_messages, m.outbound_messages,
     (SELECT count(*) FROM contacts WHERE tenant_id = CAST(:tenant_id AS uuid)
         AND email_bounced_at BETWEEN :start AND :end) AS bounced_contacts,
@@ -29,10 +37,7 @@ SELECT
                 'conversation_count', coalesce(n.conversation_count, 0))
             ORDER BY coalesce(n.conversation_count, 0) DESC, ch.address, ch.id), '[]')
        FROM email_channels ch
-       LEFT JOIN (SELECT email_channel_id, count(*) AS conversation_count FROM conversations
-                   WHERE tenant_id = CAST(:tenant_id AS uuid) AND created_at BETWEEN :start AND :end
-                     AND email_channel_id IS NOT NULL
-                   GROUP BY email_channel_id) AS n ON n.email_channel_id = ch.id
+       LEFT JOIN per_channel n ON n.email_channel_id = ch.id
       WHERE ch.tenant_id = CAST(:tenant_id AS uuid)) AS by_channel
 FROM (SELECT count(*) FILTER (WHERE direction = 'inbound') AS inbound_messages,
              count(*) FILTER (WHERE direction = 'outbound') AS outbound_messages
