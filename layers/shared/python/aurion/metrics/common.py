@@ -28,6 +28,11 @@ def assignee_filters(alias: str, *, team_id: str | None = None, agent_id: str | 
     return " ".join(conditions), params
 
 
+def pct(part: int, whole: int) -> float:
+    """A percentage rounded to one decimal, 0.0 of nothing (the Python twin of SQL aurion_pct)."""
+    return round(100.0 * part / whole, 1) if whole else 0.0
+
+
 def num(value: Decimal | float | None) -> float | None:
     return None if value is None else float(value)
 

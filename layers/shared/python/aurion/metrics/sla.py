@@ -12,24 +12,24 @@ from typing import Any
 from aurion.access import Scope, tenant_scope
 from aurion.auth.caller import Caller
 from aurion.db import Transaction
-from aurion.metrics.common import PRIORITIES, range_params
-from aurion.models.conversations import PrioritySlaBucket, SlaBucket, SlaComplianceResponse, SlaDay, TeamSlaBucket
+from aurion.metrics.common import PRIORITIES, pct, range_params
+from aurion.models.conversations import PrioritySlaBucket, SlaBucket, SlaComplianceResponse, TeamSlaBucket
 from aurion.params import DateRange
 
-# met: true = met, false = breached, null = not tracked.
-_OUTCOMES = """
-SELECT
-    priority,
-    team_id,
-    (created_at AT TIME ZONE 'UTC')::date AS day,
+# Per conversation and target: true = met, false = breached, null = not tracked.
+FIRST_RESPONSE_MET = """
     CASE WHEN first_response_due_at IS NULL THEN NULL
          WHEN first_response_at IS NOT NULL THEN first_response_at <= first_response_due_at
          WHEN first_response_due_at < now() THEN false
-    END AS first_response_met,
+    END"""
+RESOLUTION_MET = """
     CASE WHEN resolution_due_at IS NULL THEN NULL
          WHEN resolved_at IS NOT NULL THEN resolved_at <= resolution_due_at
          WHEN resolution_due_at < now() THEN false
-    END AS resolution_met
+    END"""
+
+_OUTCOMES = f"""
+SELECT priority, team_id, {FIRST_RESPONSE_MET} AS first_response_met, {RESOLUTION_MET} AS resolution_met
 FROM conversations
 WHERE tenant_id = CAST(:tenant_id AS uuid) AND created_at BETWEEN :start AND :end
 """
@@ -51,23 +51,9 @@ FROM outcomes
 GROUP BY GROUPING SETS ((), (priority), (team_id))
 """
 
-TREND_SQL = f"""
-WITH outcomes AS ({_OUTCOMES})
-SELECT day, {_COUNTS}
-FROM outcomes
-GROUP BY day
-HAVING count(*) FILTER (WHERE resolution_met IS NOT NULL) > 0
-ORDER BY day
-"""
 
-
-def _rate(met: int, breached: int) -> float:
-    tracked = met + breached
-    return round(100.0 * met / tracked, 1) if tracked else 0.0
-
-
-def _bucket(met: int, breached: int) -> dict[str, Any]:
-    return {"tracked": met + breached, "met": met, "breached": breached, "compliance_rate": _rate(met, breached)}
+def sla_bucket(met: int, breached: int) -> dict[str, Any]:
+    return {"tracked": met + breached, "met": met, "breached": breached, "compliance_rate": pct(met, met + breached)}
 
 
 def sla_rows(tx: Transaction, tenant_id: str, window: DateRange) -> list[dict[str, Any]]:
@@ -85,23 +71,18 @@ def sla_model(rows: list[dict[str, Any]]) -> SlaComplianceResponse:
         key=lambda row: (row["team_name"], str(row["team_id"])),
     )
     return SlaComplianceResponse(
-        first_response=SlaBucket(**_bucket(overall["fr_met"], overall["fr_breached"])),
-        resolution=SlaBucket(**_bucket(overall["met"], overall["breached"])),
+        first_response=SlaBucket(**sla_bucket(overall["fr_met"], overall["fr_breached"])),
+        resolution=SlaBucket(**sla_bucket(overall["met"], overall["breached"])),
         by_priority=[
-            PrioritySlaBucket(priority=row["priority"], **_bucket(row["met"], row["breached"])) for row in priorities
+            PrioritySlaBucket(priority=row["priority"], **sla_bucket(row["met"], row["breached"])) for row in priorities
         ],
         by_team=[
             TeamSlaBucket(
-                team_id=str(row["team_id"]), team_name=row["team_name"], **_bucket(row["met"], row["breached"])
+                team_id=str(row["team_id"]), team_name=row["team_name"], **sla_bucket(row["met"], row["breached"])
             )
             for row in teams
         ],
     )
-
-
-def breach_trend(tx: Transaction, tenant_id: str, window: DateRange) -> list[SlaDay]:
-    rows = tx.all(TREND_SQL, **range_params(tenant_id, window))
-    return [SlaDay(day=row["day"].isoformat(), **_bucket(row["met"], row["breached"])) for row in rows]
 
 
 def sla_compliance(caller: Caller, window: DateRange) -> SlaComplianceResponse:

@@ -10,8 +10,8 @@ from typing import Any
 
 from aurion.access import tenant_scope
 from aurion.auth.caller import Caller
-from aurion.metrics.common import num, range_params
-from aurion.metrics.help_center import help_center_totals
+from aurion.metrics.common import num, pct, range_params
+from aurion.metrics.help_center import ai_resolutions, help_center_stats
 from aurion.metrics.overview import overview_model, overview_row
 from aurion.metrics.voice_kpis import call_kpis
 from aurion.models.unified import CrossProductBlock, CsBlock, KbBlock, UnifiedOverviewResponse, VoiceBlock
@@ -27,10 +27,6 @@ def profile_of(products: frozenset[str]) -> str:
     if "voice" in products:
         return "complete" if "helpdesk" in products else "voice"
     return "platform"
-
-
-def _pct(part: int, whole: int) -> float:
-    return round(100.0 * part / whole, 1) if whole else 0.0
 
 
 def _voice(kpis: dict[str, Any]) -> VoiceBlock:
@@ -51,18 +47,18 @@ def _cross(kpis: dict[str, Any], overview: dict[str, Any]) -> CrossProductBlock:
     total = calls + conversations
     return CrossProductBlock(
         total_interactions=total,
-        blended_resolution_rate=_pct(resolved, total),
-        voice_share=_pct(calls, total),
-        cs_share=_pct(conversations, total),
+        blended_resolution_rate=pct(resolved, total),
+        voice_share=pct(calls, total),
+        cs_share=pct(conversations, total),
     )
 
 
-def _kb(totals: dict[str, Any]) -> KbBlock:
+def _kb(stats: dict[str, Any], ai_resolved: int) -> KbBlock:
     return KbBlock(
-        total_published=totals["published_articles"],
-        total_views=totals["total_views"],
-        helpfulness_rate=_pct(totals["helpful"], totals["helpful"] + totals["not_helpful"]),
-        ai_resolutions=totals["ai_resolutions"],
+        total_published=stats["published_articles"],
+        total_views=stats["total_views"],
+        helpfulness_rate=pct(stats["helpful"], stats["helpful"] + stats["not_helpful"]),
+        ai_resolutions=ai_resolved,
     )
 
 
@@ -72,7 +68,9 @@ def unified_overview(caller: Caller, window: DateRange) -> UnifiedOverviewRespon
         kpis = call_kpis(tx, tenant_id, window.start, window.end) if "voice" in products else None
         overview = overview_row(tx, tenant_id, window) if "helpdesk" in products else None
         csat_avg = tx.value(CSAT_AVG_SQL, **range_params(tenant_id, window)) if overview else None
-        kb_totals = help_center_totals(tx, tenant_id, window) if "knowledge_base" in products else None
+        kb = None
+        if "knowledge_base" in products:
+            kb = _kb(help_center_stats(tx, tenant_id, window), ai_resolutions(tx, tenant_id, window))
     cs = None
     if overview is not None:
         cs = CsBlock(**overview_model(overview).model_dump(), csat_avg=num(csat_avg))
@@ -81,5 +79,5 @@ def unified_overview(caller: Caller, window: DateRange) -> UnifiedOverviewRespon
         voice=_voice(kpis) if kpis else None,
         cs=cs,
         cross_product=_cross(kpis, overview) if kpis and overview else None,
-        kb=_kb(kb_totals) if kb_totals else None,
+        kb=kb,
     )
