@@ -22,7 +22,7 @@ import signal
 import socket
 import sys
 import threading
-from contextlib import ExitStack, suppress
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,7 +41,6 @@ APP_PASSWORD_FILE = LOCAL_DIR / "app_password"
 APP_ROLE = "aurion_app"
 DEFAULT_CORS_ORIGINS = "http://localhost:5173,http://127.0.0.1:5173"
 MOTO_PORT = 5000
-EXPORTS_RESOURCE = "aurion-exports-local"
 HOST = "127.0.0.1"
 
 log = logging.getLogger("local.stack")
@@ -155,20 +154,6 @@ def start_moto(stack: ExitStack) -> str:
     return f"http://{host}:{port}"
 
 
-def ensure_aws_resources(endpoint_url: str) -> None:
-    """The exports bucket and queue the export functions expect (moto forgets them between runs)."""
-    import boto3
-
-    region = os.environ["AWS_DEFAULT_REGION"]
-    s3 = boto3.client("s3", endpoint_url=endpoint_url, region_name=region)
-    bucket = os.environ.setdefault("EXPORTS_BUCKET", EXPORTS_RESOURCE)
-    with suppress(s3.exceptions.BucketAlreadyOwnedByYou, s3.exceptions.BucketAlreadyExists):
-        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
-    if not os.environ.get("EXPORTS_QUEUE_URL"):
-        sqs = boto3.client("sqs", endpoint_url=endpoint_url, region_name=region)
-        os.environ["EXPORTS_QUEUE_URL"] = sqs.create_queue(QueueName=EXPORTS_RESOURCE)["QueueUrl"]
-
-
 def _function_environment(app_url: str, session_secret: str, aws_endpoint: str) -> None:
     # Deployed, these come from Secrets Manager ARNs; locally the ARNs would send settings to AWS.
     for name in ("DB_SECRET_ARN", "SESSION_SECRET_ARN"):
@@ -210,6 +195,7 @@ def _install_signal_handlers() -> None:
 
 
 def run() -> None:
+    from local.exports_loop import ExportsLoop
     from local.gateway import make_server
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -230,10 +216,14 @@ def run() -> None:
             aws_endpoint = os.environ.get("AWS_ENDPOINT_URL") or start_moto(stack)
             _function_environment(app_url, persistent_secret(SESSION_SECRET_FILE), aws_endpoint)
             _say(f"AWS: {aws_endpoint}")
-            ensure_aws_resources(aws_endpoint)
 
             server = make_server(HOST, port, TEMPLATE, REPO_ROOT)
             stack.callback(server.server_close)
+            # What SQS's event source mapping and EventBridge do in AWS: queue -> worker, scheduler every minute.
+            # Through the gateway's runtime, so the worker never shares the database connection with a request.
+            exports_loop = ExportsLoop.start(aws_endpoint, invoke=server.gateway.runtime.invoke)
+            stack.callback(exports_loop.stop)
+            _say(f"exports: bucket {exports_loop.resources.bucket}, queue polled into the worker")
             for function, error in server.gateway.runtime.warm().items():
                 _say(f"warning: {function} does not start yet (its requests will answer 502): {error}")
             thread = server.serve_in_thread()

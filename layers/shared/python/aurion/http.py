@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
@@ -16,7 +17,7 @@ from aurion.settings import get_settings
 CORS_MAX_AGE_SECONDS = 600
 
 
-def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers)
 
 
@@ -33,7 +34,10 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return errors
 
 
-def create_app() -> APIGatewayRestResolver:
+def create_app(*, roles: Iterable[str] | None = None) -> APIGatewayRestResolver:
+    """The resolver of one function. With `roles`, a caller outside them gets 403 even for a request that fails
+    validation (which runs before any route code): they learn nothing about the rules of a body they may not send.
+    """
     settings = get_settings()
     origins = settings.cors_allowed_origins
     cors = CORSConfig(
@@ -52,21 +56,26 @@ def create_app() -> APIGatewayRestResolver:
     def _domain_error(exc: AurionError) -> Response:
         if exc.status_code >= 500:
             logger.warning("request failed", extra={"status": exc.status_code, "error_type": type(exc).__name__})
-        return _json(exc.status_code, exc.body(), exc.headers())
+        return json_response(exc.status_code, exc.body(), exc.headers())
 
     @app.exception_handler(RequestValidationError)
     def _invalid_request(exc: RequestValidationError) -> Response:
-        return _json(422, {"detail": _validation_errors(exc)})
+        if roles is not None:
+            try:
+                current_caller(app).require(roles)
+            except AurionError as error:
+                return json_response(error.status_code, error.body(), error.headers())
+        return json_response(422, {"detail": _validation_errors(exc)})
 
     @app.not_found
     def _not_found(_exc: Exception) -> Response:
-        return _json(404, {"detail": "Not found"})
+        return json_response(404, {"detail": "Not found"})
 
     @app.exception_handler(Exception)
     def _unexpected(exc: Exception) -> Response:
         # Never a stack trace to the client; the log line names the type so it can be found.
         logger.exception("unhandled error", extra={"error_type": type(exc).__name__})
-        return _json(500, {"detail": "Internal server error"})
+        return json_response(500, {"detail": "Internal server error"})
 
     return app
 

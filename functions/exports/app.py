@@ -1,0 +1,79 @@
+"""Export Analytics (v1), admin roles only: create, list, download; and the export schedules."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Header
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from aurion.auth.roles import EXPORT_ROLES
+from aurion.exports.requests import create_export, download_export, list_exports
+from aurion.exports.schedules import create_schedule, delete_schedule, get_schedule, list_schedules, update_schedule
+from aurion.http import create_app, current_caller
+from aurion.logs import logger
+from aurion.models.exports import (
+    ExportCreated,
+    ExportList,
+    ExportRequest,
+    ExportSchedule,
+    ExportScheduleList,
+    ScheduleCreate,
+    ScheduleUpdate,
+)
+
+app = create_app(roles=EXPORT_ROLES)
+BASE = "/api/v1/analytics"
+
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", description="Repeat a request with the same key to get the same export back"),
+]
+
+
+@app.post(f"{BASE}/export")
+def create(body: ExportRequest, idempotency_key: IdempotencyKey = None) -> ExportCreated:
+    return create_export(current_caller(app), body, idempotency_key=idempotency_key)
+
+
+@app.get(f"{BASE}/exports")
+def recent() -> ExportList:
+    return list_exports(current_caller(app))
+
+
+@app.get(f"{BASE}/export/<export_id>/download")
+def download(export_id: str) -> Response[Any]:
+    return download_export(current_caller(app), export_id)
+
+
+@app.post(f"{BASE}/export-schedules")
+def new_schedule(body: ScheduleCreate) -> Response[ExportSchedule]:
+    return create_schedule(current_caller(app), body)
+
+
+@app.get(f"{BASE}/export-schedules")
+def schedules() -> ExportScheduleList:
+    return list_schedules(current_caller(app))
+
+
+@app.get(f"{BASE}/export-schedules/<schedule_id>")
+def schedule(schedule_id: str) -> ExportSchedule:
+    return get_schedule(current_caller(app), schedule_id)
+
+
+@app.patch(f"{BASE}/export-schedules/<schedule_id>")
+def change_schedule(schedule_id: str, body: ScheduleUpdate) -> ExportSchedule:
+    return update_schedule(current_caller(app), schedule_id, body)
+
+
+@app.delete(f"{BASE}/export-schedules/<schedule_id>")
+def remove_schedule(schedule_id: str) -> Response[Any]:
+    return delete_schedule(current_caller(app), schedule_id)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

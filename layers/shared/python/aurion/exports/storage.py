@@ -1,0 +1,115 @@
+"""S3 side of exports: a write-only stream that is a multipart upload, and presigned downloads.
+
+The stream buffers one part (>= 5 MiB, S3's minimum for every part but the last) and uploads it as soon as it
+is full, so memory stays at about two parts whatever the export's size. On any error the upload is aborted:
+no incomplete upload is left behind (the bucket's lifecycle rule is only the safety net for a killed worker).
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any
+
+from aurion.errors import ServiceUnavailable
+from aurion.exports.aws import client
+from aurion.logs import logger
+from aurion.settings import get_settings
+
+
+def exports_bucket() -> str:
+    bucket = get_settings().exports_bucket
+    if not bucket:
+        raise ServiceUnavailable("Exports are not configured (EXPORTS_BUCKET)")
+    return bucket
+
+
+class MultipartUpload:
+    """A binary file-like object (write, flush, tell) whose bytes become one S3 object on `complete`."""
+
+    def __init__(
+        self,
+        key: str,
+        *,
+        content_type: str,
+        part_size: int,
+        content_disposition: str | None = None,
+        bucket: str | None = None,
+    ) -> None:
+        self.bucket = bucket or exports_bucket()
+        self.key = key
+        self.size = 0
+        self._s3 = client("s3")
+        self._part_size = part_size
+        self._buffer = bytearray()
+        self._parts: list[dict[str, Any]] = []
+        extra = {"ContentDisposition": content_disposition} if content_disposition else {}
+        created = self._s3.create_multipart_upload(Bucket=self.bucket, Key=key, ContentType=content_type, **extra)
+        self._upload_id: str | None = created["UploadId"]
+
+    # -- file-like interface (csv, zipfile and openpyxl write through it) --
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:
+        if self._upload_id is None:
+            raise ValueError("write to a finished upload")
+        self._buffer += data
+        self.size += len(data)
+        while len(self._buffer) >= self._part_size:
+            self._upload_part(bytes(self._buffer[: self._part_size]))
+            del self._buffer[: self._part_size]
+        return len(data)
+
+    def tell(self) -> int:
+        return self.size
+
+    def flush(self) -> None:
+        """Parts go up when full; flushing early would create parts smaller than S3 accepts."""
+
+    # -- lifecycle --
+
+    def _upload_part(self, body: bytes) -> None:
+        number = len(self._parts) + 1
+        response = self._s3.upload_part(
+            Bucket=self.bucket, Key=self.key, UploadId=self._upload_id, PartNumber=number, Body=body
+        )
+        self._parts.append({"ETag": response["ETag"], "PartNumber": number})
+
+    def complete(self) -> int:
+        """Upload the last part and assemble the object; returns its size in bytes."""
+        if self._buffer or not self._parts:
+            self._upload_part(bytes(self._buffer))
+            self._buffer.clear()
+        self._s3.complete_multipart_upload(
+            Bucket=self.bucket, Key=self.key, UploadId=self._upload_id, MultipartUpload={"Parts": self._parts}
+        )
+        self._upload_id = None
+        return self.size
+
+    def abort(self) -> None:
+        if self._upload_id is None:
+            return
+        upload_id, self._upload_id = self._upload_id, None
+        self._buffer.clear()
+        try:
+            self._s3.abort_multipart_upload(Bucket=self.bucket, Key=self.key, UploadId=upload_id)
+        except Exception as exc:  # the lifecycle rule removes it within a day; the original error matters more
+            logger.warning("could not abort multipart upload", extra={"error_type": type(exc).__name__})
+
+    def __enter__(self) -> MultipartUpload:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if exc_type is not None:
+            self.abort()
+
+
+def presigned_download(key: str, expires_in: int) -> str:
+    """A GET URL for the object, valid expires_in seconds (and no longer than the signing session)."""
+    url: str = client("s3").generate_presigned_url(
+        "get_object", Params={"Bucket": exports_bucket(), "Key": key}, ExpiresIn=expires_in
+    )
+    return url

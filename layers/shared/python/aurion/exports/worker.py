@@ -1,0 +1,309 @@
+"""The export worker: one SQS message {"export_id", "tenant_id"} becomes one file in S3.
+
+Lifecycle of an export: queued -> running -> succeeded | failed.
+
+- The message is claimed by marking the export running (row locked while it is checked). A message for an
+  export that already succeeded or failed is acknowledged and ignored: a duplicate delivery does no work, and
+  a redelivery after a crash overwrites the same S3 key, so there is only ever one object per export.
+- Rows stream from a server-side cursor into an S3 multipart upload (aurion.exports.storage). Any error aborts
+  the upload, records the reason and re-raises: the message is retried after a short backoff. On the queue's
+  last receive (EXPORT_MAX_RECEIVES = the redrive policy's maxReceiveCount) the export is marked failed with
+  its reason and the message goes on to the dead-letter queue. An error that no retry can fix (the export's
+  24 hours are over, or it cannot be written within the Lambda timeout) fails the export at once and
+  acknowledges the message.
+- A malformed message (not JSON, no valid ids) is reported as a failure every time, so it lands in the DLQ
+  after the queue's retries; its body is never logged (it is untrusted, and could carry anything).
+- Partial batch failures are reported (Powertools BatchProcessor, ReportBatchItemFailures).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pg8000.exceptions import DatabaseError
+
+from aurion.db import Database, get_database
+from aurion.errors import ServiceUnavailable
+from aurion.exports import clock
+from aurion.exports.config import ExportConfig, get_export_config
+from aurion.exports.datasets import DatasetContext, Deadline, ExportJob, ExportTimeout, build_datasets
+from aurion.exports.formats import CONTENT_TYPES, SCOPE_LABELS, ExportOptions, download_filename, file_extension
+from aurion.exports.queue import retry_later
+from aurion.exports.report import report_data
+from aurion.exports.storage import MultipartUpload
+from aurion.exports.writers.csv import write_csv
+from aurion.exports.writers.json import write_json
+from aurion.exports.writers.pdf import write_pdf
+from aurion.exports.writers.xlsx import write_xlsx
+from aurion.logs import logger
+
+PII_NOTE = "Phone numbers show their last 4 digits, emails are masked, free text is redacted."
+
+
+class MalformedMessage(Exception):
+    """The message cannot name an export: retrying cannot help, the DLQ keeps it for a human."""
+
+
+class ExportNotFound(Exception):
+    """No such export (yet): the message can arrive a moment before the creating transaction commits."""
+
+
+class PermanentExportError(Exception):
+    """The export can never be produced: fail it now instead of retrying."""
+
+
+@dataclass(frozen=True)
+class ExportMessage:
+    export_id: str
+    tenant_id: str
+
+
+def parse_message(body: str | None) -> ExportMessage:
+    try:
+        data = json.loads(body or "")
+    except ValueError:
+        raise MalformedMessage("body is not JSON") from None
+    if not isinstance(data, dict):
+        raise MalformedMessage("body is not a JSON object")
+    try:
+        export_id, tenant_id = uuid.UUID(str(data["export_id"])), uuid.UUID(str(data["tenant_id"]))
+    except (KeyError, ValueError):
+        raise MalformedMessage("export_id or tenant_id missing or not a UUID") from None
+    return ExportMessage(export_id=str(export_id), tenant_id=str(tenant_id))
+
+
+CLAIM_SQL = """
+SELECT e.id::text AS export_id, e.tenant_id::text AS tenant_id, t.name AS tenant_name, e.format, e.scope,
+       e.start_date, e.end_date, e.tz, e.include_call_details, e.include_transcripts, e.include_conversations,
+       e.status, e.s3_key, e.created_at, e.expires_at
+FROM exports e
+JOIN tenants t ON t.id = e.tenant_id
+WHERE e.id = CAST(:export_id AS uuid) AND e.tenant_id = CAST(:tenant_id AS uuid)
+FOR UPDATE OF e
+"""
+
+MARK_RUNNING_SQL = """
+UPDATE exports SET status = 'running', started_at = :now
+WHERE id = CAST(:export_id AS uuid) AND tenant_id = CAST(:tenant_id AS uuid)
+"""
+
+MARK_SUCCEEDED_SQL = """
+UPDATE exports SET status = 'succeeded', row_count = :row_count, size_bytes = :size_bytes, error = NULL,
+       finished_at = :now
+WHERE id = CAST(:export_id AS uuid) AND tenant_id = CAST(:tenant_id AS uuid)
+"""
+
+# A success recorded by a concurrent duplicate delivery is never overwritten by a failure.
+MARK_FAILURE_SQL = """
+UPDATE exports SET status = :status, error = :error, finished_at = CAST(:finished_at AS timestamptz)
+WHERE id = CAST(:export_id AS uuid) AND tenant_id = CAST(:tenant_id AS uuid) AND status <> 'succeeded'
+"""
+
+
+def _job(row: dict[str, Any]) -> ExportJob:
+    return ExportJob(
+        export_id=row["export_id"],
+        tenant_id=row["tenant_id"],
+        tenant_name=row["tenant_name"],
+        options=ExportOptions(
+            format=row["format"],
+            scope=row["scope"],
+            include_call_details=row["include_call_details"],
+            include_transcripts=row["include_transcripts"],
+            include_conversations=row["include_conversations"],
+        ),
+        start_date=row["start_date"],
+        end_date=row["end_date"],
+        tz=row["tz"],
+        created_at=row["created_at"],
+    )
+
+
+def _about(job: ExportJob, generated_at: datetime, datasets: list[str]) -> dict[str, Any]:
+    return {
+        "export_id": job.export_id,
+        "tenant": job.tenant_name,
+        "scope": job.options.scope,
+        "start_date": job.start_date.isoformat(),
+        "end_date": job.end_date.isoformat(),
+        "tz": job.tz,
+        "generated_at": generated_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "datasets": datasets,
+        "redaction": PII_NOTE,
+    }
+
+
+def write_file(out: Any, ctx: DatasetContext, config: ExportConfig) -> int:
+    """Write the export's file in its format; returns the number of data rows written."""
+    job, generated_at = ctx.job, clock.utcnow()
+    if job.options.format == "pdf":
+        data = report_data(ctx, detail_rows=config.pdf_detail_rows, generated_at=generated_at)
+        return write_pdf(out, data, compress=config.pdf_compress)
+    datasets = build_datasets(ctx)
+    about = _about(job, generated_at, [dataset.name for dataset in datasets])
+    if job.options.format == "csv":
+        return write_csv(out, datasets)
+    if job.options.format == "json":
+        return write_json(out, datasets, about)
+    if job.options.format == "xlsx":
+        labels = [
+            ("Report", f"Aurion Analytics export - {SCOPE_LABELS[job.options.scope]}"),
+            ("Tenant", job.tenant_name),
+            ("Period", f"{about['start_date']} to {about['end_date']}"),
+            ("Time zone", f"{job.tz} (every time in this file is local time in this zone)"),
+            ("Generated", about["generated_at"]),
+            ("Export id", job.export_id),
+            ("Sheets", ", ".join(dataset.title for dataset in datasets)),
+            ("Personal data", PII_NOTE),
+        ]
+        return write_xlsx(out, datasets, labels)
+    raise PermanentExportError(f"Unknown format {job.options.format!r}")
+
+
+def run_export(message: ExportMessage, deadline: Deadline, *, database: Database | None = None) -> str:
+    """Produce the export named by message; returns "produced", or "duplicate" for a finished export."""
+    db = database or get_database()
+    config = get_export_config()
+    ids = {"export_id": message.export_id, "tenant_id": message.tenant_id}
+    with db.transaction(message.tenant_id) as tx:
+        row = tx.one(CLAIM_SQL, **ids)
+        if row is None:
+            raise ExportNotFound("The export does not exist")
+        if row["status"] in ("succeeded", "failed"):
+            logger.info("export already finished: message ignored", extra={**ids, "status": row["status"]})
+            return "duplicate"
+        now = clock.utcnow()
+        if row["expires_at"] <= now:
+            raise PermanentExportError("The export's 24-hour window ended before it could be produced")
+        tx.execute(MARK_RUNNING_SQL, now=now, **ids)
+
+    job = _job(row)
+    upload = MultipartUpload(
+        row["s3_key"],
+        content_type=CONTENT_TYPES[file_extension(job.options)],
+        content_disposition=f'attachment; filename="{download_filename(job.options, job.start_date, job.end_date)}"',
+        part_size=config.part_size_bytes,
+    )
+    with upload:  # aborts the multipart upload on any error
+        with db.transaction(message.tenant_id) as tx:
+            rows = write_file(upload, DatasetContext(tx, job, deadline, config.fetch_rows), config)
+        deadline.check()
+        size = upload.complete()
+
+    with db.transaction(message.tenant_id) as tx:
+        tx.execute(MARK_SUCCEEDED_SQL, row_count=rows, size_bytes=size, now=clock.utcnow(), **ids)
+    logger.info("export produced", extra={**ids, "format": job.options.format, "rows": rows, "bytes": size})
+    return "produced"
+
+
+def failure_reason(exc: BaseException) -> str:
+    """A reason fit for the export's `error` (shown to the tenant's admins): no internals, no personal data."""
+    if isinstance(exc, (ExportTimeout, PermanentExportError, ExportNotFound)):
+        return str(exc)
+    if isinstance(exc, ServiceUnavailable):
+        return "The database was unavailable"
+    if isinstance(exc, DatabaseError):
+        return "A database query failed"
+    if type(exc).__module__.startswith(("botocore", "boto3")):
+        return "The file could not be stored"
+    return "Internal error while producing the file"
+
+
+def record_failure(message: ExportMessage, reason: str, *, final: bool, database: Database | None = None) -> None:
+    db = database or get_database()
+    now = clock.utcnow()
+    try:
+        with db.transaction(message.tenant_id) as tx:
+            tx.execute(
+                MARK_FAILURE_SQL,
+                status="failed" if final else "queued",
+                error=reason,
+                finished_at=now if final else None,
+                export_id=message.export_id,
+                tenant_id=message.tenant_id,
+            )
+    except Exception as exc:  # the message is retried either way; the reason is in the log
+        logger.error("could not record the export failure", extra={"error_type": type(exc).__name__})
+
+
+def retry_delay(attempt: int, config: ExportConfig) -> int:
+    return int(min(900, config.retry_base_seconds * 2 ** max(attempt - 1, 0)))
+
+
+def handle_message(
+    body: str | None,
+    *,
+    receive_count: int,
+    receipt_handle: str | None,
+    deadline: Deadline,
+    database: Database | None = None,
+) -> str:
+    """One message; raises when it must be retried (or, on its last receive, go to the DLQ)."""
+    config = get_export_config()
+    try:
+        message = parse_message(body)
+    except MalformedMessage as exc:
+        logger.error("malformed export message", extra={"reason": str(exc), "receive_count": receive_count})
+        if receipt_handle:
+            retry_later(receipt_handle, retry_delay(receive_count, config))
+        raise
+    try:
+        return run_export(message, deadline, database=database)
+    except Exception as exc:
+        # A file too big to finish in time would only time out again: fail it now, with a reason that says so.
+        permanent = isinstance(exc, (PermanentExportError, ExportTimeout))
+        final = permanent or receive_count >= config.max_receives
+        reason = failure_reason(exc)
+        if final and not permanent:
+            reason = f"Failed after {receive_count} attempts: {reason}"
+        elif not final:
+            reason = f"Attempt {receive_count} of {config.max_receives} failed: {reason}; retrying"
+        logger.warning(
+            "export attempt failed",
+            extra={
+                "export_id": message.export_id,
+                "tenant_id": message.tenant_id,
+                "attempt": receive_count,
+                "final": final,
+                "error_type": type(exc).__name__,
+            },
+        )
+        record_failure(message, reason, final=final, database=database)
+        if permanent:
+            return "failed"
+        if receipt_handle:
+            # Back soon for the next attempt; after the last one, at once, so the queue moves it to the DLQ
+            # (and the DLQ alarm fires) now rather than after the long visibility timeout.
+            retry_later(receipt_handle, 0 if final else retry_delay(receive_count, config))
+        raise
+
+
+_processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+
+
+def handle_batch(event: dict[str, Any], context: LambdaContext | None) -> dict[str, Any]:
+    """The export_worker function: every record of the SQS batch, failures reported per record."""
+    config = get_export_config()
+    if context is not None and hasattr(context, "get_remaining_time_in_millis"):
+        deadline = Deadline(context.get_remaining_time_in_millis, config.time_margin_seconds)
+    else:
+        deadline = Deadline.unlimited()
+
+    def record_handler(record: SQSRecord) -> str:
+        return handle_message(
+            record.body,
+            receive_count=int(record.attributes.approximate_receive_count or 1),
+            receipt_handle=record.receipt_handle,
+            deadline=deadline,
+        )
+
+    return dict(
+        process_partial_response(event=event, record_handler=record_handler, processor=_processor, context=context)
+    )

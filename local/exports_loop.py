@@ -1,0 +1,249 @@
+"""The export loop of the dev stack: what SQS's event source mapping and EventBridge do in AWS.
+
+    loop = ExportsLoop.start(endpoint_url, invoke=server.gateway.runtime.invoke)
+    ...
+    loop.stop()
+
+- `ensure_export_resources(endpoint_url)` creates the exports bucket, the queue and its dead-letter queue (the
+  template's redrive policy: 3 receives) when missing, and sets EXPORTS_BUCKET / EXPORTS_QUEUE_URL for the
+  functions. Idempotent: moto forgets everything between runs, a real endpoint keeps it.
+- A background thread long-polls the export queue and hands each batch to the worker function as a Lambda SQS
+  event; it deletes the messages the worker did not report as failed (ReportBatchItemFailures), the others come
+  back after their visibility timeout and, after 3 receives, move to the DLQ, as in AWS. Every minute (at :00)
+  it fires the scheduler function with an EventBridge "Scheduled Event".
+- `invoke(logical_id, event)` runs a function: pass the local gateway's runtime (LambdaRuntime.invoke), which
+  runs one invocation at a time, so the worker never shares the process's database connection with a request.
+  Without it, the handlers are imported directly (for scripts and tests).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+log = logging.getLogger("local.exports")
+
+WORKER_FUNCTION = "ExportWorkerFunction"
+SCHEDULER_FUNCTION = "ExportSchedulerFunction"
+DEFAULT_RESOURCE = "aurion-exports-local"
+MAX_RECEIVE_COUNT = 3
+# Short locally so a failed attempt comes back within a minute (the worker also shortens it on failure).
+LOCAL_VISIBILITY_TIMEOUT_S = 60
+SCHEDULE_PERIOD_S = 60
+
+Invoke = Callable[[str, dict[str, Any]], Any]
+
+
+@dataclass(frozen=True)
+class ExportResources:
+    bucket: str
+    queue_url: str
+    queue_arn: str
+    dlq_url: str
+    region: str
+
+
+def _region() -> str:
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "eu-west-1"
+
+
+def ensure_export_resources(endpoint_url: str | None, name: str = DEFAULT_RESOURCE) -> ExportResources:
+    """Bucket, queue and DLQ (created when missing); exports EXPORTS_BUCKET and EXPORTS_QUEUE_URL."""
+    import boto3
+
+    region = _region()
+    s3 = boto3.client("s3", endpoint_url=endpoint_url, region_name=region)
+    sqs = boto3.client("sqs", endpoint_url=endpoint_url, region_name=region)
+    bucket = os.environ.get("EXPORTS_BUCKET") or name
+    # us-east-1 is the one region that refuses a LocationConstraint naming itself.
+    location: dict[str, Any] = (
+        {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+    )
+    with suppress(s3.exceptions.BucketAlreadyOwnedByYou, s3.exceptions.BucketAlreadyExists):
+        s3.create_bucket(Bucket=bucket, **location)
+    dlq_url = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(MAX_RECEIVE_COUNT)})
+    queue_url = os.environ.get("EXPORTS_QUEUE_URL") or sqs.create_queue(QueueName=name)["QueueUrl"]
+    # Applied to an existing queue too, so a queue made by an older stack gains its DLQ.
+    sqs.set_queue_attributes(
+        QueueUrl=queue_url,
+        Attributes={"RedrivePolicy": redrive, "VisibilityTimeout": str(LOCAL_VISIBILITY_TIMEOUT_S)},
+    )
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    os.environ["EXPORTS_BUCKET"] = bucket
+    os.environ["EXPORTS_QUEUE_URL"] = queue_url
+    os.environ.setdefault("EXPORT_MAX_RECEIVES", str(MAX_RECEIVE_COUNT))
+    return ExportResources(bucket=bucket, queue_url=queue_url, queue_arn=queue_arn, dlq_url=dlq_url, region=region)
+
+
+def sqs_event(messages: list[dict[str, Any]], queue_arn: str, region: str) -> dict[str, Any]:
+    """The Lambda event of an SQS event source mapping for messages from ReceiveMessage (AttributeNames=All)."""
+    records = []
+    for message in messages:
+        body = message.get("Body", "")
+        records.append(
+            {
+                "messageId": message["MessageId"],
+                "receiptHandle": message["ReceiptHandle"],
+                "body": body,
+                "attributes": dict(message.get("Attributes") or {}),
+                "messageAttributes": message.get("MessageAttributes") or {},
+                "md5OfBody": message.get("MD5OfBody") or hashlib.md5(body.encode()).hexdigest(),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": region,
+            }
+        )
+    return {"Records": records}
+
+
+def scheduled_event(now: datetime, region: str) -> dict[str, Any]:
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "000000000000",
+        "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": region,
+        "resources": [f"arn:aws:events:{region}:000000000000:rule/export-scheduler"],
+        "detail": {},
+    }
+
+
+class _Context:
+    def __init__(self, name: str, timeout_s: int) -> None:
+        self.function_name = name
+        self.memory_limit_in_mb = 1024
+        self.invoked_function_arn = f"arn:aws:lambda:local:000000000000:function:{name}"
+        self.aws_request_id = str(uuid.uuid4())
+        self._deadline = time.monotonic() + timeout_s
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def direct_invoke() -> Invoke:
+    from local.function_loader import import_function
+    from local.paths import REPO_ROOT, ensure_layer_on_path
+
+    ensure_layer_on_path()
+    handlers: dict[str, Callable[..., Any]] = {}
+    folders = {WORKER_FUNCTION: "export_worker", SCHEDULER_FUNCTION: "export_scheduler"}
+    lock = threading.Lock()
+
+    def invoke(logical_id: str, event: dict[str, Any]) -> Any:
+        with lock:
+            if logical_id not in handlers:
+                path = REPO_ROOT / "functions" / folders[logical_id] / "app.py"
+                module = import_function(path, folders[logical_id])
+                handlers[logical_id] = module.lambda_handler
+            return handlers[logical_id](event, _Context(logical_id, 900))
+
+    return invoke
+
+
+class ExportsLoop:
+    """Polls the export queue into the worker and fires the scheduler every minute, in one daemon thread."""
+
+    def __init__(
+        self,
+        endpoint_url: str | None,
+        *,
+        invoke: Invoke | None = None,
+        resources: ExportResources | None = None,
+        schedule_period_s: float = SCHEDULE_PERIOD_S,
+        wait_time_s: int = 1,
+    ) -> None:
+        self.resources = resources or ensure_export_resources(endpoint_url)
+        self._endpoint_url = endpoint_url
+        self._invoke = invoke or direct_invoke()
+        self._schedule_period_s = schedule_period_s
+        self._wait_time_s = wait_time_s
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._next_schedule = 0.0
+        self.processed = 0
+
+    @classmethod
+    def start(cls, endpoint_url: str | None, **kwargs: Any) -> ExportsLoop:
+        loop = cls(endpoint_url, **kwargs)
+        loop.start_thread()
+        return loop
+
+    def start_thread(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="local-exports-loop", daemon=True)
+        self._thread.start()
+        log.info("export loop: polling %s", self.resources.queue_url)
+
+    def stop(self, timeout: float = 10) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _sqs(self) -> Any:
+        import boto3
+
+        return boto3.client("sqs", endpoint_url=self._endpoint_url, region_name=self.resources.region)
+
+    def _run(self) -> None:
+        sqs = self._sqs()
+        while not self._stop.is_set():
+            try:
+                if time.monotonic() >= self._next_schedule:
+                    self._fire_scheduler()
+                self.poll_once(sqs)
+            except Exception:
+                log.exception("export loop iteration failed")
+                self._stop.wait(2)
+
+    def _fire_scheduler(self) -> None:
+        # Aligned on the minute, like cron(* * * * ? *).
+        now = time.time()
+        self._next_schedule = time.monotonic() + self._schedule_period_s - (now % self._schedule_period_s)
+        try:
+            result = self._invoke(SCHEDULER_FUNCTION, scheduled_event(datetime.now(UTC), self.resources.region))
+            if isinstance(result, dict) and result.get("claimed"):
+                log.info("export scheduler: %s", result)
+        except Exception as exc:
+            log.warning("export scheduler failed: %s", type(exc).__name__)
+
+    def poll_once(self, sqs: Any | None = None) -> int:
+        """Receive one batch and run the worker on it; returns the number of messages handed over."""
+        sqs = sqs or self._sqs()
+        response = sqs.receive_message(
+            QueueUrl=self.resources.queue_url,
+            MaxNumberOfMessages=1,  # the template's BatchSize
+            WaitTimeSeconds=self._wait_time_s,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        )
+        messages = response.get("Messages") or []
+        if not messages:
+            return 0
+        event = sqs_event(messages, self.resources.queue_arn, self.resources.region)
+        try:
+            result = self._invoke(WORKER_FUNCTION, event)
+            failed = {item["itemIdentifier"] for item in (result or {}).get("batchItemFailures", [])}
+        except Exception as exc:  # a crashed invocation: the whole batch comes back, as in AWS
+            log.warning("export worker failed: %s", type(exc).__name__)
+            failed = {message["MessageId"] for message in messages}
+        done = [message for message in messages if message["MessageId"] not in failed]
+        if done:
+            sqs.delete_message_batch(
+                QueueUrl=self.resources.queue_url,
+                Entries=[{"Id": str(index), "ReceiptHandle": m["ReceiptHandle"]} for index, m in enumerate(done)],
+            )
+        self.processed += len(messages)
+        return len(messages)

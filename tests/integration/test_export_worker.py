@@ -1,0 +1,192 @@
+"""The export worker: lifecycle, duplicates, failures and the DLQ, streaming into S3 multipart uploads."""
+
+from __future__ import annotations
+
+import json
+
+import aurion.exports.worker as worker_module
+from aurion.exports.datasets import Deadline
+from aurion.exports.worker import handle_message
+from tests.support.builders import at
+
+# The fixtures aws, exports and frozen_clock.
+pytest_plugins = ["tests.integration.test_export_support"]
+
+SIX_MIB = 6 * 1024 * 1024
+
+
+def status_of(owner_conn, export_id: str) -> dict:
+    row = owner_conn.run(
+        "SELECT status, row_count, size_bytes, error, started_at IS NOT NULL, finished_at IS NOT NULL "
+        "FROM exports WHERE id = :id",
+        id=export_id,
+    )[0]
+    return dict(zip(["status", "row_count", "size_bytes", "error", "started", "finished"], row, strict=True))
+
+
+def test_the_status_goes_queued_running_succeeded_with_row_count_and_size(exports, build, owner_conn, monkeypatch):
+    # Given two calls in the period
+    build.call(exports.tenant, at("2026-03-02 09:15"))
+    build.call(exports.tenant, at("2026-03-03 10:00"))
+    created = exports.create_ok()
+    assert status_of(owner_conn, created["export_id"])["status"] == "queued"
+    # When the worker runs, the export is running while its file is written
+    seen_while_writing = []
+    original = worker_module.write_file
+
+    def spy(out, ctx, config):
+        seen_while_writing.append(status_of(owner_conn, created["export_id"])["status"])
+        return original(out, ctx, config)
+
+    monkeypatch.setattr(worker_module, "write_file", spy)
+    result = exports.run_worker()
+    # Then it succeeded, with the rows and bytes of the one object it wrote
+    assert result["batchItemFailures"] == []
+    assert seen_while_writing == ["running"]
+    (key,) = exports.aws.objects()
+    size = len(exports.aws.body(key))
+    assert status_of(owner_conn, created["export_id"]) == {
+        "status": "succeeded", "row_count": 2, "size_bytes": size, "error": None, "started": True, "finished": True,
+    }  # fmt: skip
+    assert exports.aws.uploads_in_progress() == []
+
+
+def test_a_duplicate_delivery_does_no_work_and_leaves_one_object(exports, build, owner_conn):
+    build.call(exports.tenant, at("2026-03-02 09:15"))
+    created = exports.create_ok()
+    (message,) = exports.aws.receive()
+    # The same message delivered twice (SQS is at-least-once)
+    assert exports.run_worker([message])["batchItemFailures"] == []
+    first_body = exports.aws.body(exports.aws.objects()[0])
+    assert exports.run_worker([message])["batchItemFailures"] == []
+    assert exports.aws.objects() == [f"exports/{exports.tenant}/{created['export_id']}.csv"]
+    assert exports.aws.body(exports.aws.objects()[0]) == first_body
+    assert status_of(owner_conn, created["export_id"])["status"] == "succeeded"
+
+
+def test_a_redelivery_after_a_crash_overwrites_the_same_object(exports, build, owner_conn):
+    build.call(exports.tenant, at("2026-03-02 09:15"))
+    created = exports.create_ok()
+    (message,) = exports.aws.receive()
+    exports.run_worker([message])
+    # Given the worker died after marking it running (the state a killed Lambda leaves)
+    owner_conn.run("UPDATE exports SET status = 'running' WHERE id = :id", id=created["export_id"])
+    exports.run_worker([message])
+    assert len(exports.aws.objects()) == 1
+    assert status_of(owner_conn, created["export_id"])["status"] == "succeeded"
+
+
+def test_a_failing_export_is_retried_then_failed_with_its_reason_and_its_message_goes_to_the_dlq(
+    exports, owner_conn, monkeypatch
+):
+    # Given a file that breaks after more than one part has been uploaded
+    def broken(out, ctx, config):
+        out.write(b"x" * SIX_MIB)
+        raise RuntimeError("disk on fire at +33612345678")
+
+    monkeypatch.setattr(worker_module, "write_file", broken)
+    created = exports.create_ok()
+    # Attempts 1 and 2: failed, reported, the upload aborted, the export queued again with the reason
+    for attempt in (1, 2):
+        result = exports.run_worker()
+        assert len(result["batchItemFailures"]) == 1
+        assert exports.aws.uploads_in_progress() == []
+        assert status_of(owner_conn, created["export_id"])["status"] == "queued"
+        assert status_of(owner_conn, created["export_id"])["error"] == (
+            f"Attempt {attempt} of 3 failed: Internal error while producing the file; retrying"
+        )
+    # Attempt 3, the queue's last: the export is failed, with a reason fit for the admin (no exception text)
+    assert len(exports.run_worker()["batchItemFailures"]) == 1
+    assert exports.aws.uploads_in_progress() == []
+    final = status_of(owner_conn, created["export_id"])
+    assert (final["status"], final["finished"]) == ("failed", True)
+    assert final["error"] == "Failed after 3 attempts: Internal error while producing the file"
+    # And the queue moves the message to the DLQ instead of a 4th delivery
+    assert exports.run_worker()["received"] == 0
+    assert exports.aws.depth(exports.aws.dlq_url) == 1
+    assert exports.aws.objects() == []
+    # The download says why
+    response = exports.download(created["export_id"])
+    assert response.status == 409
+    assert response.body["detail"].endswith("Internal error while producing the file")
+
+
+def test_a_malformed_message_is_reported_until_it_reaches_the_dlq_without_crashing_the_batch(exports, build):
+    build.call(exports.tenant, at("2026-03-02 09:15"))
+    exports.aws.send("this is not json")
+    exports.aws.send(json.dumps({"export_id": "nope", "tenant_id": str(exports.tenant)}))
+    created = exports.create_ok()
+    # One batch: the good message succeeds, the two bad ones are reported as failures
+    result = exports.run_worker()
+    assert result["received"] == 3
+    assert len(result["batchItemFailures"]) == 2
+    assert exports.item(created["export_id"])["status"] == "succeeded"
+    for _ in range(2):
+        assert len(exports.run_worker()["batchItemFailures"]) == 2
+    assert exports.run_worker()["received"] == 0
+    assert exports.aws.depth(exports.aws.dlq_url) == 2
+
+
+def test_a_malformed_message_is_logged_without_its_body(exports, caplog):
+    exports.aws.send("call me on +33612345678")
+    exports.run_worker()
+    (record,) = [record for record in caplog.records if record.getMessage() == "malformed export message"]
+    assert record.reason == "body is not JSON"
+    assert "33612345678" not in str(record.__dict__)
+
+
+def test_an_export_whose_window_ended_before_it_ran_fails_at_once_and_is_not_retried(exports, owner_conn, frozen_clock):
+    created = exports.create_ok()
+    frozen_clock.advance(hours=24, minutes=1)
+    assert exports.run_worker()["batchItemFailures"] == []
+    state = status_of(owner_conn, created["export_id"])
+    assert (state["status"], state["error"]) == (
+        "failed", "The export's 24-hour window ended before it could be produced",
+    )  # fmt: skip
+    assert exports.aws.receive() == []
+
+
+def test_a_message_that_outruns_its_export_is_retried(exports):
+    # A message whose export is not committed (yet): the worker must not drop it
+    exports.aws.send(
+        json.dumps({"export_id": "0b1c5d0e-0000-4000-8000-000000000001", "tenant_id": str(exports.tenant)})
+    )
+    assert len(exports.run_worker()["batchItemFailures"]) == 1
+
+
+def test_a_worker_about_to_time_out_stops_cleanly_fails_the_export_and_does_not_retry(exports, owner_conn, build):
+    build.call(exports.tenant, at("2026-03-02 09:15"))
+    created = exports.create_ok()
+    (message,) = exports.aws.receive()
+    # 5 s left, 20 s margin: the worker stops before writing anything more
+    outcome = handle_message(
+        message["Body"], receive_count=1, receipt_handle=None, deadline=Deadline(lambda: 5_000, margin_seconds=20)
+    )
+    assert outcome == "failed"  # acknowledged: the same file would time out again
+    assert exports.aws.uploads_in_progress() == []
+    state = status_of(owner_conn, created["export_id"])
+    assert (state["status"], state["error"]) == (
+        "failed", "The export did not finish in time; try a shorter period or the csv format",
+    )  # fmt: skip
+
+
+def test_memory_stays_bounded_by_the_part_size_for_a_file_of_several_parts(exports, build, owner_conn, monkeypatch):
+    # A 13 MiB file goes up as parts of 5 MiB (the smallest S3 accepts), 5 + 5 + 3
+    monkeypatch.setenv("EXPORT_PART_SIZE_BYTES", str(5 * 1024 * 1024))
+    from aurion.exports.config import get_export_config
+
+    get_export_config.cache_clear()
+    parts = []
+
+    def big(out, ctx, config):
+        for _ in range(13):
+            out.write(b"y" * 1024 * 1024)
+            parts.append(len(out._parts))
+        return 13
+
+    monkeypatch.setattr(worker_module, "write_file", big)
+    created = exports.create_ok()
+    exports.run_worker()
+    assert parts[-1] == 2  # two full parts uploaded while writing, the last 3 MiB on completion
+    assert status_of(owner_conn, created["export_id"])["size_bytes"] == 13 * 1024 * 1024
+    assert len(exports.aws.body(exports.aws.objects()[0])) == 13 * 1024 * 1024
