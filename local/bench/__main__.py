@@ -7,7 +7,9 @@ tenant's fixed `end`, so numbers are comparable between runs.
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -88,6 +90,33 @@ def count_in_range(admin_url: str, tenant_id: str, days: int) -> int:
         conn.close()
 
 
+def run_export_in_subprocess(fmt: str, app_url: str, tenant_id: str) -> dict[str, object]:
+    """A fresh process per format, so the peak memory measured is that export's alone."""
+    print(f"exporting {fmt} …", flush=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "local.bench.exports",
+            "--format",
+            fmt,
+            "--app-url",
+            app_url,
+            "--tenant-id",
+            tenant_id,
+            "--end",
+            (END - timedelta(days=1)).date().isoformat(),
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    measured: dict[str, object] = json.loads(result.stdout.strip().splitlines()[-1])
+    print(f"  {measured}", flush=True)
+    return measured
+
+
 def main() -> None:
     ensure_layer_on_path()
     parser = argparse.ArgumentParser(description=__doc__)
@@ -95,6 +124,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=300_000)
     parser.add_argument("--runs", type=int, default=20, help="timed calls per endpoint and range (after 2 warm-up)")
     parser.add_argument("--output", type=Path, default=REPO_ROOT / "docs" / "benchmarks.md")
+    parser.add_argument("--export-formats", default="csv,xlsx", help="export benchmarks to run ('' for none)")
     args = parser.parse_args()
 
     admin_url, app_url = prepare_database()
@@ -126,8 +156,18 @@ def main() -> None:
                 f"sql {timing.sql_p50_ms:7.1f} ms",
                 flush=True,
             )
+    exports = [
+        run_export_in_subprocess(fmt, app_url, tenant_id) for fmt in filter(None, args.export_formats.split(","))
+    ]
     write_report(
-        args.output, rows, conversations=args.conversations, calls=args.calls, runs=args.runs, admin_url=admin_url
+        args.output,
+        rows,
+        conversations=args.conversations,
+        calls=args.calls,
+        runs=args.runs,
+        admin_url=admin_url,
+        exports=exports,
+        command=" ".join(["python -m local.bench", *sys.argv[1:]]),
     )
     print(f"wrote {args.output}")
 

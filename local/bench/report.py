@@ -7,6 +7,7 @@ import platform
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pg8000.native
 
@@ -15,7 +16,7 @@ from local.bench.timing import Timing
 # The targets at ≈100,000 conversations in range (37 days of the 1,000,000-conversation tenant).
 TARGET_P95_MS = 250.0
 INSIGHTS_TARGET_P95_MS = 1000.0
-VOICE_PREFIX = "/api/v1/"
+CSV_MEMORY_TARGET_MB = 256
 
 
 @dataclass(frozen=True)
@@ -61,11 +62,21 @@ def _target(row: Row) -> str:
     return f"≤ {limit:.0f}: {'met' if row.timing.p95_ms <= limit else '**missed**'}"
 
 
-def write_report(path: Path, rows: list[Row], *, conversations: int, calls: int, runs: int, admin_url: str) -> None:
+def write_report(
+    path: Path,
+    rows: list[Row],
+    *,
+    conversations: int,
+    calls: int,
+    runs: int,
+    admin_url: str,
+    exports: list[dict[str, Any]],
+    command: str,
+) -> None:
     lines = [
         "# Benchmarks",
         "",
-        "Produced by `make bench` (`python -m local.bench`) on "
+        f"Produced by `make bench` (`{command}`) on "
         f"{datetime.now(UTC).strftime('%Y-%m-%d')}. Each endpoint is called through its Lambda handler, warm "
         f"(2 warm-up calls, then {runs} timed), in one process with one database connection, as a Lambda "
         "execution environment would. *SQL p50* is the time the same requests spent inside PostgreSQL calls "
@@ -86,4 +97,22 @@ def write_report(path: Path, rows: list[Row], *, conversations: int, calls: int,
             f"| {row.range_label} | {row.conversations:,} | `{row.endpoint}` | {t.p50_ms:.1f} | {t.p95_ms:.1f} | "
             f"{t.sql_p50_ms:.1f} | {t.overhead_ratio:.2f} | {_target(row)} |"
         )
+    if exports:
+        lines += [
+            "",
+            "## Exports",
+            "",
+            "The worker exporting the benchmark tenant's conversations (scope `conversations`, 366 days, every row) "
+            "in a fresh process per format, S3 being a moto server in another process. Peak memory is the "
+            f"process's maximum RSS (target for CSV: ≤ {CSV_MEMORY_TARGET_MB} MB); *before export* is the "
+            "interpreter with its imports, before the first row.",
+            "",
+            "| format | rows | size | seconds | rows/s | peak memory | before export |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        for e in exports:
+            lines.append(
+                f"| {e['format']} | {e['rows']:,} | {e['bytes'] / 1e6:,.0f} MB | {e['seconds']} | "
+                f"{e['rows_per_s']:,} | {e['peak_rss_mb']} MB | {e['rss_before_export_mb']} MB |"
+            )
     path.write_text("\n".join(lines) + "\n")
