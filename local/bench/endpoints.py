@@ -12,6 +12,7 @@ class Endpoint:
     path: str
     v1: bool = False  # start_date/end_date (YYYY-MM-DD) instead of date_from/date_to
     extra: str = ""
+    rate_limited: bool = False  # per-user limit: the benchmark resets the limiter before each timed call
 
     def query(self, start: datetime, end: datetime) -> str:
         if self.v1:
@@ -38,4 +39,5 @@ VOICE_ENDPOINTS = [
     Endpoint("voice_analytics", "/api/v1/analytics/call-metrics", v1=True),
     Endpoint("voice_analytics", "/api/v1/analytics/resolution-rates", v1=True),
     Endpoint("voice_analytics", "/api/v1/analytics/usage-patterns", v1=True),
+    Endpoint("call_search", "/api/v1/analytics/search", v1=True, extra="phone=5678", rate_limited=True),
 ]

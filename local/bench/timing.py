@@ -82,13 +82,23 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def time_endpoint(
-    module: ModuleType, path: str, query: str, caller: dict[str, str], clock: SqlClock, *, calls: int, warmup: int = 2
+    module: ModuleType,
+    path: str,
+    query: str,
+    caller: dict[str, str],
+    clock: SqlClock,
+    *,
+    calls: int,
+    warmup: int = 2,
+    before_each: Callable[[], None] = lambda: None,
 ) -> Timing:
     status = 0
     for _ in range(warmup):
+        before_each()
         status = module.lambda_handler(rest_event(path, query, caller), LambdaContext("bench", 512, 28))["statusCode"]
     totals, sql = [], []
     for _ in range(calls):
+        before_each()
         clock.total = 0.0
         started = time.perf_counter()
         status = module.lambda_handler(rest_event(path, query, caller), LambdaContext("bench", 512, 28))["statusCode"]
