@@ -78,7 +78,8 @@ def app_env(
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    for name in ("DB_SECRET_ARN", "SESSION_SECRET_ARN"):
+    # Rate limits count in memory unless a test points REDIS_URL somewhere itself.
+    for name in ("DB_SECRET_ARN", "SESSION_SECRET_ARN", "REDIS_URL"):
         monkeypatch.delenv(name, raising=False)
     get_settings.cache_clear()
     reset_database()

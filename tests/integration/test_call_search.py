@@ -58,19 +58,6 @@ def build_search_scenario(build: Builder) -> SearchScenario:
     return SearchScenario(tenant=tenant, calls=calls)
 
 
-@pytest.fixture(autouse=True)
-def _limits_in_memory(app_env, monkeypatch):
-    # These tests are about the search itself: a fresh in-memory limiter each (limits: test_call_search_rate_limit).
-    from aurion.ratelimit import reset_limiters
-    from aurion.settings import get_settings
-
-    monkeypatch.delenv("REDIS_URL", raising=False)
-    get_settings.cache_clear()
-    reset_limiters()
-    yield
-    reset_limiters()
-
-
 @pytest.fixture
 def scenario(build):
     return build_search_scenario(build)

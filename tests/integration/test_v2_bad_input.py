@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.api import caller_for, get
+from tests.support.api import assert_validation_error, caller_for, get
 
 BASE = "/api/v2/analytics/conversations"
 ROUTES = ["overview", "sla-compliance", "csat", "csat/responses", "resolution-rates", "insights", "aggregation-health"]
@@ -21,12 +21,7 @@ def call(functions, tenant, url):
 
 
 def assert_422(response, field):
-    assert response.status == 422, response.body
-    assert isinstance(response.body["detail"], list)
-    assert response.body["detail"]
-    error = response.body["detail"][0]
-    assert set(error) == {"loc", "msg", "type"}
-    assert error["loc"] == ["query", field]
+    assert_validation_error(response, ["query", field])
 
 
 @pytest.mark.parametrize("route", ROUTES)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.api import caller_for, get
+from tests.support.api import assert_validation_error, caller_for, get
 
 V1 = "/api/v1/analytics"
 VIEWS = ["call-metrics", "resolution-rates", "usage-patterns"]
@@ -16,31 +16,13 @@ def tenant(build):
     return build.tenant()
 
 
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits(app_env, monkeypatch):
-    # Searches below count against a limiter in memory; never against a shared Redis.
-    from aurion.ratelimit import reset_limiters
-    from aurion.settings import get_settings
-
-    monkeypatch.delenv("REDIS_URL", raising=False)
-    get_settings.cache_clear()
-    reset_limiters()
-    yield
-    reset_limiters()
-
-
 def call(functions, tenant, url):
     module = "call_search" if "/search" in url else "voice_analytics"
     return get(functions(module), url, caller_for(tenant))
 
 
 def assert_422(response, field):
-    assert response.status == 422, response.body
-    assert isinstance(response.body["detail"], list)
-    assert response.body["detail"]
-    error = response.body["detail"][0]
-    assert set(error) == {"loc", "msg", "type"}
-    assert error["loc"] == ["query", field]
+    assert_validation_error(response, ["query", field])
 
 
 DATE_CASES = [

@@ -94,3 +94,13 @@ def get(module: ModuleType, url: str, caller: dict[str, str], **kwargs: Any) -> 
 
 def caller_for(tenant_id: Any, role: str = "tenant_admin", user_id: Any = None) -> dict[str, str]:
     return {"tenant_id": str(tenant_id), "user_id": str(user_id or uuid.uuid4()), "role": role}
+
+
+def assert_validation_error(response: ApiResponse, loc: list[str]) -> None:
+    """A 422 in FastAPI's shape whose first error points at loc (e.g. ["query", "date_from"])."""
+    assert response.status == 422, response.body
+    assert isinstance(response.body["detail"], list)
+    assert response.body["detail"]
+    error = response.body["detail"][0]
+    assert set(error) == {"loc", "msg", "type"}
+    assert error["loc"] == loc

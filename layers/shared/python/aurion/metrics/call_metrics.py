@@ -11,8 +11,8 @@ from typing import Any
 
 from aurion.access import tenant_scope
 from aurion.auth.caller import Caller
-from aurion.metrics.common import num, range_params
-from aurion.metrics.voice_kpis import call_kpis
+from aurion.metrics.common import range_params
+from aurion.metrics.voice_kpis import call_kpis, voice_kpis_model
 from aurion.models.voice import CallKpis, CallMetricsResponse, DailyCallVolume, OutcomeShare, PeakHour
 from aurion.voice_params import CallOutcome, LocalDateRange, zone_known_to_database
 
@@ -55,13 +55,7 @@ _BY_DAY, _BY_OUTCOME, _BY_CELL = 0b0111, 0b1011, 0b1100
 
 def _kpis(row: dict[str, Any], dates: LocalDateRange) -> CallKpis:
     return CallKpis(
-        total_calls=row["total_calls"],
-        completed_calls=row["completed_calls"],
-        failed_calls=row["failed_calls"],
-        avg_duration_seconds=num(row["avg_duration_seconds"]),
-        first_call_resolution_rate=float(row["first_call_resolution_rate"]),
-        tickets_created=row["tickets_created"],
-        escalation_count=row["escalation_count"],
+        **voice_kpis_model(row).model_dump(),
         period_start=dates.start_date.isoformat(),
         period_end=dates.end_date.isoformat(),
     )

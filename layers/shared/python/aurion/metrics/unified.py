@@ -13,8 +13,8 @@ from aurion.auth.caller import Caller
 from aurion.metrics.common import num, pct, range_params
 from aurion.metrics.help_center import ai_resolutions, help_center_stats
 from aurion.metrics.overview import overview_model, overview_row
-from aurion.metrics.voice_kpis import call_kpis
-from aurion.models.unified import CrossProductBlock, CsBlock, KbBlock, UnifiedOverviewResponse, VoiceBlock
+from aurion.metrics.voice_kpis import call_kpis, voice_kpis_model
+from aurion.models.unified import CrossProductBlock, CsBlock, KbBlock, UnifiedOverviewResponse
 from aurion.params import DateRange
 
 CSAT_AVG_SQL = """
@@ -27,18 +27,6 @@ def profile_of(products: frozenset[str]) -> str:
     if "voice" in products:
         return "complete" if "helpdesk" in products else "voice"
     return "platform"
-
-
-def _voice(kpis: dict[str, Any]) -> VoiceBlock:
-    return VoiceBlock(
-        total_calls=kpis["total_calls"],
-        completed_calls=kpis["completed_calls"],
-        failed_calls=kpis["failed_calls"],
-        avg_duration_seconds=num(kpis["avg_duration_seconds"]),
-        first_call_resolution_rate=float(kpis["first_call_resolution_rate"]),
-        tickets_created=kpis["tickets_created"],
-        escalation_count=kpis["escalation_count"],
-    )
 
 
 def _cross(kpis: dict[str, Any], overview: dict[str, Any]) -> CrossProductBlock:
@@ -76,7 +64,7 @@ def unified_overview(caller: Caller, window: DateRange) -> UnifiedOverviewRespon
         cs = CsBlock(**overview_model(overview).model_dump(), csat_avg=num(csat_avg))
     return UnifiedOverviewResponse(
         profile=profile_of(products),  # type: ignore[arg-type]
-        voice=_voice(kpis) if kpis else None,
+        voice=voice_kpis_model(kpis) if kpis else None,
         cs=cs,
         cross_product=_cross(kpis, overview) if kpis and overview else None,
         kb=kb,

@@ -11,6 +11,8 @@ from datetime import datetime
 from typing import Any
 
 from aurion.db import Transaction
+from aurion.metrics.common import num
+from aurion.models.voice import VoiceKpis
 
 KPI_SQL = """
 SELECT count(*) AS total_calls,
@@ -24,6 +26,18 @@ SELECT count(*) AS total_calls,
 FROM calls
 WHERE tenant_id = CAST(:tenant_id AS uuid) AND started_at BETWEEN :start AND :end {filters}
 """
+
+
+def voice_kpis_model(row: dict[str, Any]) -> VoiceKpis:
+    return VoiceKpis(
+        total_calls=row["total_calls"],
+        completed_calls=row["completed_calls"],
+        failed_calls=row["failed_calls"],
+        avg_duration_seconds=num(row["avg_duration_seconds"]),
+        first_call_resolution_rate=float(row["first_call_resolution_rate"]),
+        tickets_created=row["tickets_created"],
+        escalation_count=row["escalation_count"],
+    )
 
 
 def call_kpis(

@@ -6,16 +6,7 @@ from typing import Literal
 
 from aurion.models.base import SpecModel
 from aurion.models.conversations import ChannelCount
-
-
-class VoiceBlock(SpecModel):
-    total_calls: int
-    completed_calls: int
-    failed_calls: int
-    avg_duration_seconds: float | None
-    first_call_resolution_rate: float
-    tickets_created: int
-    escalation_count: int
+from aurion.models.voice import VoiceKpis
 
 
 class CsBlock(SpecModel):
@@ -46,7 +37,7 @@ class KbBlock(SpecModel):
 
 class UnifiedOverviewResponse(SpecModel):
     profile: Literal["voice", "platform", "complete"]
-    voice: VoiceBlock | None
+    voice: VoiceKpis | None
     cs: CsBlock | None
     cross_product: CrossProductBlock | None
     kb: KbBlock | None

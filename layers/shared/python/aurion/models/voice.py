@@ -11,7 +11,9 @@ from aurion.voice_params import CallOutcome, CallStatus
 # --- call-metrics -------------------------------------------------------------------------------------------
 
 
-class CallKpis(SpecModel):
+class VoiceKpis(SpecModel):
+    """Call KPIs: call-metrics' kpis and the unified overview's voice block."""
+
     total_calls: int
     completed_calls: int
     failed_calls: int
@@ -19,6 +21,9 @@ class CallKpis(SpecModel):
     first_call_resolution_rate: float
     tickets_created: int
     escalation_count: int
+
+
+class CallKpis(VoiceKpis):
     period_start: str = Field(description="start_date as asked, YYYY-MM-DD")
     period_end: str = Field(description="end_date as asked, YYYY-MM-DD")
 
