@@ -25,8 +25,9 @@ from aurion.db import Transaction
 from aurion.exports.formats import ExportOptions, dataset_names
 from aurion.metrics.breakdown import Breakdown, conversation_breakdown
 from aurion.metrics.common import PRIORITY_ORDER, num, range_params
-from aurion.metrics.resolution import RESOLUTION_SQL
+from aurion.metrics.resolution import RESOLUTION_AGGREGATES, RESOLUTION_SQL
 from aurion.metrics.sla import FIRST_RESPONSE_MET, RESOLUTION_MET, sla_model, sla_rows
+from aurion.metrics.voice_kpis import KPI_AGGREGATES
 from aurion.params import DateRange
 from aurion.redaction import mask_email, redact_phone, redact_text
 
@@ -334,16 +335,8 @@ VOICE_DAILY_COLUMNS = (
 )
 
 # The call KPIs of aurion.metrics.voice_kpis, per local day (days without calls are left out).
-VOICE_DAILY_SQL = """
-SELECT (started_at AT TIME ZONE :tz)::date AS day,
-       count(*) AS total_calls,
-       count(*) FILTER (WHERE status = 'completed') AS completed_calls,
-       count(*) FILTER (WHERE status = 'failed') AS failed_calls,
-       aurion_round1(avg(duration_seconds) FILTER (WHERE status = 'completed')) AS avg_duration_seconds,
-       aurion_pct(count(*) FILTER (WHERE first_call_resolution), count(*)) AS first_call_resolution_rate,
-       count(*) FILTER (WHERE outcome = 'resolved' OR first_call_resolution) AS resolved_calls,
-       count(*) FILTER (WHERE outcome = 'ticket_created') AS tickets_created,
-       count(*) FILTER (WHERE outcome = 'escalated') AS escalation_count
+VOICE_DAILY_SQL = f"""
+SELECT (started_at AT TIME ZONE :tz)::date AS day, {KPI_AGGREGATES}
 FROM calls
 WHERE tenant_id = CAST(:tenant_id AS uuid) AND started_at >= :start AND started_at < :end
 GROUP BY 1
@@ -422,15 +415,8 @@ RESOLUTION_COLUMNS = (
 RESOLUTION_PRIORITY_COLUMNS = (Column("priority", "text"), *RESOLUTION_COLUMNS)
 RESOLUTION_DAILY_COLUMNS = (Column("day", "date"), *RESOLUTION_COLUMNS)
 
-RESOLUTION_DAILY_SQL = """
-SELECT (created_at AT TIME ZONE :tz)::date AS day,
-       count(*) AS total,
-       count(resolved_at) AS resolved,
-       count(*) FILTER (WHERE resolved_by = 'ai') AS ai_resolved,
-       count(*) FILTER (WHERE resolved_by = 'human') AS human_resolved,
-       aurion_pct(count(resolved_at), count(*)) AS resolution_rate,
-       aurion_pct(count(*) FILTER (WHERE resolved_by = 'ai'), count(*)) AS ai_resolution_rate,
-       aurion_pct(count(*) FILTER (WHERE resolved_by = 'human'), count(*)) AS human_resolution_rate
+RESOLUTION_DAILY_SQL = f"""
+SELECT (created_at AT TIME ZONE :tz)::date AS day, {RESOLUTION_AGGREGATES}
 FROM conversations
 WHERE tenant_id = CAST(:tenant_id AS uuid) AND created_at >= :start AND created_at < :end
 GROUP BY 1
@@ -496,7 +482,7 @@ def sla_summary_rows(ctx: DatasetContext) -> dict[str, list[tuple[Any, ...]]]:
 
 def resolution_rows(ctx: DatasetContext) -> list[tuple[Any, ...]]:
     rows = ctx.tx.all(
-        RESOLUTION_SQL.format(filters="", priority_order=PRIORITY_ORDER),
+        RESOLUTION_SQL.format(filters="", priority_order=PRIORITY_ORDER, columns=RESOLUTION_AGGREGATES),
         **range_params(ctx.job.tenant_id, ctx.job.window),
     )
     return [

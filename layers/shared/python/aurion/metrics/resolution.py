@@ -11,15 +11,18 @@ from aurion.metrics.common import PRIORITY_ORDER, assignee_filters, range_params
 from aurion.models.conversations import PriorityResolution, ResolutionRatesResponse
 from aurion.params import DateRange
 
-RESOLUTION_SQL = """
-SELECT GROUPING(priority) AS overall, priority,
+# The resolution aggregates over any set of conversations: the range, a priority, or one day in the exports.
+RESOLUTION_AGGREGATES = """
        count(*) AS total,
        count(resolved_at) AS resolved,
        count(*) FILTER (WHERE resolved_by = 'ai') AS ai_resolved,
        count(*) FILTER (WHERE resolved_by = 'human') AS human_resolved,
        aurion_pct(count(resolved_at), count(*)) AS resolution_rate,
        aurion_pct(count(*) FILTER (WHERE resolved_by = 'ai'), count(*)) AS ai_resolution_rate,
-       aurion_pct(count(*) FILTER (WHERE resolved_by = 'human'), count(*)) AS human_resolution_rate
+       aurion_pct(count(*) FILTER (WHERE resolved_by = 'human'), count(*)) AS human_resolution_rate"""
+
+RESOLUTION_SQL = """
+SELECT GROUPING(priority) AS overall, priority, {columns}
 FROM conversations c
 WHERE c.tenant_id = CAST(:tenant_id AS uuid) AND c.created_at BETWEEN :start AND :end {filters}
 GROUP BY GROUPING SETS ((), (priority))
@@ -31,7 +34,7 @@ def resolution_rates(caller: Caller, window: DateRange, *, team_id: str | None =
     filters, params = assignee_filters("c", team_id=team_id)
     with tenant_scope(caller) as scope:
         rows = scope.tx.all(
-            RESOLUTION_SQL.format(filters=filters, priority_order=PRIORITY_ORDER),
+            RESOLUTION_SQL.format(filters=filters, priority_order=PRIORITY_ORDER, columns=RESOLUTION_AGGREGATES),
             **range_params(scope.tenant.id, window),
             **params,
         )

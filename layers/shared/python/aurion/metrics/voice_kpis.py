@@ -14,17 +14,21 @@ from aurion.db import Transaction
 from aurion.metrics.common import num
 from aurion.models.voice import VoiceKpis
 
-KPI_SQL = """
-SELECT count(*) AS total_calls,
+# The KPI aggregates over any set of calls: the whole range here, one local day in the exports.
+KPI_AGGREGATES = """
+       count(*) AS total_calls,
        count(*) FILTER (WHERE status = 'completed') AS completed_calls,
        count(*) FILTER (WHERE status = 'failed') AS failed_calls,
        aurion_round1(avg(duration_seconds) FILTER (WHERE status = 'completed')) AS avg_duration_seconds,
        aurion_pct(count(*) FILTER (WHERE first_call_resolution), count(*)) AS first_call_resolution_rate,
+       count(*) FILTER (WHERE outcome = 'resolved' OR first_call_resolution) AS resolved_calls,
        count(*) FILTER (WHERE outcome = 'ticket_created') AS tickets_created,
-       count(*) FILTER (WHERE outcome = 'escalated') AS escalation_count,
-       count(*) FILTER (WHERE outcome = 'resolved' OR first_call_resolution) AS resolved_calls
+       count(*) FILTER (WHERE outcome = 'escalated') AS escalation_count"""
+
+KPI_SQL = f"""
+SELECT {KPI_AGGREGATES}
 FROM calls
-WHERE tenant_id = CAST(:tenant_id AS uuid) AND started_at BETWEEN :start AND :end {filters}
+WHERE tenant_id = CAST(:tenant_id AS uuid) AND started_at BETWEEN :start AND :end {{filters}}
 """
 
 
