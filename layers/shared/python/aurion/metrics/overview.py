@@ -7,35 +7,34 @@ from typing import Any
 from aurion.access import Scope, tenant_scope
 from aurion.auth.caller import Caller
 from aurion.db import Transaction
-from aurion.metrics.common import num, range_params
+from aurion.metrics.common import num, pct
 from aurion.models.conversations import ChannelCount, OverviewResponse
 from aurion.params import DateRange
-
-# One scan of the range for the totals, a second (hash aggregate) for the channel split, one round trip.
-OVERVIEW_SQL = """
-SELECT
-    count(*) AS total_conversations,
-    count(*) FILTER (WHERE resolved_by = 'ai') AS ai_resolved_count,
-    count(*) FILTER (WHERE resolved_by = 'human') AS human_resolved_count,
-    aurion_pct(count(*) FILTER (WHERE resolved_by = 'ai'), count(*)) AS ai_resolution_rate,
-    aurion_pct(count(*) FILTER (WHERE escalated), count(*)) AS escalation_rate,
-    aurion_round1(avg(aurion_minutes(created_at, first_response_at))) AS first_response_minutes_avg,
-    aurion_round1(percentile_cont(0.5) WITHIN GROUP (ORDER BY aurion_minutes(created_at, resolved_at)))
-        AS resolution_minutes_median,
-    (SELECT coalesce(json_agg(json_build_object('channel', channel, 'conversation_count', n)
-                              ORDER BY n DESC, channel), '[]')
-       FROM (SELECT channel, count(*) AS n FROM conversations
-              WHERE tenant_id = CAST(:tenant_id AS uuid) AND created_at BETWEEN :start AND :end
-              GROUP BY channel) AS channels) AS channel_distribution
-FROM conversations
-WHERE tenant_id = CAST(:tenant_id AS uuid) AND created_at BETWEEN :start AND :end
-"""
+from aurion.rollups.conversations import conversation_facts, resolution_median
+from aurion.rollups.window import range_split
 
 
 def overview_row(tx: Transaction, tenant_id: str, window: DateRange) -> dict[str, Any]:
-    row = tx.one(OVERVIEW_SQL, **range_params(tenant_id, window))
-    assert row is not None  # an aggregate without GROUP BY always returns one row
-    return row
+    """The overview's numbers: conversation facts (rollup days + raw edges) and the resolution-time median."""
+    split = range_split(tx, tenant_id, window)
+    facts = conversation_facts(tx, tenant_id, window, ("all", "channel"), split=split)
+    total = facts.total()
+    channels = sorted(
+        (row for row in facts.of("channel") if row["conversations"]), key=lambda r: (-r["conversations"], r["key"])
+    )
+    n = int(total["conversations"])
+    return {
+        "total_conversations": n,
+        "ai_resolved_count": int(total["ai_resolved"]),
+        "human_resolved_count": int(total["human_resolved"]),
+        "ai_resolution_rate": pct(int(total["ai_resolved"]), n),
+        "escalation_rate": pct(int(total["escalated"]), n),
+        "first_response_minutes_avg": total["avg_first_response_minutes"],
+        "resolution_minutes_median": resolution_median(tx, tenant_id, split),
+        "channel_distribution": [
+            {"channel": row["key"], "conversation_count": int(row["conversations"])} for row in channels
+        ],
+    }
 
 
 def overview_model(row: dict[str, Any]) -> OverviewResponse:

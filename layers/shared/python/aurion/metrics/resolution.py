@@ -5,11 +5,14 @@ Conversations fall in the range by created_at; every rate is over all conversati
 
 from __future__ import annotations
 
+from typing import Any
+
 from aurion.access import tenant_scope
 from aurion.auth.caller import Caller
-from aurion.metrics.common import PRIORITY_ORDER, assignee_filters, range_params
+from aurion.metrics.common import PRIORITIES, pct
 from aurion.models.conversations import PriorityResolution, ResolutionRatesResponse
 from aurion.params import DateRange
+from aurion.rollups.conversations import EMPTY_FACTS, conversation_facts
 
 # The resolution aggregates over any set of conversations: the range, a priority, or one day in the exports.
 RESOLUTION_AGGREGATES = """
@@ -30,32 +33,54 @@ ORDER BY GROUPING(priority) DESC, {priority_order}
 """
 
 
+def _resolution_counts(row: dict[str, Any]) -> dict[str, Any]:
+    total, resolved = int(row["conversations"]), int(row["resolved"])
+    ai, human = int(row["ai_resolved"]), int(row["human_resolved"])
+    return {
+        "total": total,
+        "resolved": resolved,
+        "ai_resolved": ai,
+        "human_resolved": human,
+        "resolution_rate": pct(resolved, total),
+        "ai_resolution_rate": pct(ai, total),
+        "human_resolution_rate": pct(human, total),
+    }
+
+
 def resolution_rates(caller: Caller, window: DateRange, *, team_id: str | None = None) -> ResolutionRatesResponse:
-    filters, params = assignee_filters("c", team_id=team_id)
     with tenant_scope(caller) as scope:
-        rows = scope.tx.all(
-            RESOLUTION_SQL.format(filters=filters, priority_order=PRIORITY_ORDER, columns=RESOLUTION_AGGREGATES),
-            **range_params(scope.tenant.id, window),
-            **params,
-        )
-    overall, per_priority = rows[0], rows[1:]
+        if team_id is None:
+            facts = conversation_facts(scope.tx, scope.tenant.id, window, ("all", "priority"))
+            overall_rows, priority_rows = facts.of("all"), facts.of("priority")
+        else:
+            facts = conversation_facts(scope.tx, scope.tenant.id, window, ("team", "team_priority"))
+            overall_rows = [row for row in facts.of("team") if row["key"] == team_id]
+            priority_rows = [
+                row | {"key": row["key"].split("/", 1)[1]}
+                for row in facts.of("team_priority")
+                if row["key"].split("/", 1)[0] == team_id
+            ]
+    overall = _resolution_counts(overall_rows[0] if overall_rows else EMPTY_FACTS)
+    per_priority = sorted(
+        (row for row in priority_rows if row["conversations"]), key=lambda row: PRIORITIES.index(row["key"])
+    )
     return ResolutionRatesResponse(
         total_conversations=overall["total"],
         resolved_count=overall["resolved"],
         ai_resolved_count=overall["ai_resolved"],
         human_resolved_count=overall["human_resolved"],
-        ai_resolution_rate=float(overall["ai_resolution_rate"]),
-        human_resolution_rate=float(overall["human_resolution_rate"]),
-        resolution_rate=float(overall["resolution_rate"]),
+        ai_resolution_rate=overall["ai_resolution_rate"],
+        human_resolution_rate=overall["human_resolution_rate"],
+        resolution_rate=overall["resolution_rate"],
         by_priority=[
             PriorityResolution(
-                priority=row["priority"],
-                total=row["total"],
-                resolved=row["resolved"],
-                ai_resolved=row["ai_resolved"],
-                human_resolved=row["human_resolved"],
-                resolution_rate=float(row["resolution_rate"]),
+                priority=row["key"],
+                total=counts["total"],
+                resolved=counts["resolved"],
+                ai_resolved=counts["ai_resolved"],
+                human_resolved=counts["human_resolved"],
+                resolution_rate=counts["resolution_rate"],
             )
-            for row in per_priority
+            for row, counts in ((row, _resolution_counts(row)) for row in per_priority)
         ],
     )

@@ -1,0 +1,139 @@
+"""The aggregator (EventBridge, every 5 minutes): bring every tenant's daily rollups up to date.
+
+Per tenant, in one transaction under a per-tenant advisory lock (a second run at the same time skips the
+tenant instead of racing it):
+1. the days to rebuild: the first run takes every day up to yesterday; later runs take the days that closed
+   since (yesterday, after midnight), the days of rows written since the last run (late resolutions, CSAT
+   answers, backfills; `updated_at` kept by a trigger), and the days of unanswered conversations whose due
+   time passed (they become "breached" with no write);
+2. each family deletes and re-inserts the facts of those days from raw rows (idempotent);
+3. the state row moves the watermark to today and records when and how long.
+
+A transaction that was already open when a run started may commit rows with an older `updated_at`: the next
+run looks back CHANGE_MARGIN before the last run, so such writes are picked up as long as they commit within it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from aurion.db import Database, Transaction
+from aurion.logs import logger
+from aurion.rollups import conversations
+
+CHANGE_MARGIN = timedelta(minutes=5)
+# A full rebuild of a large tenant's year takes tens of seconds: more than an API query may.
+AGGREGATOR_STATEMENT_TIMEOUT = "600s"
+
+LOCK_SQL = "SELECT pg_try_advisory_xact_lock(hashtextextended('aurion-rollup:' || :tenant_id, 0))"
+STATE_SQL = """
+SELECT rolled_until, as_of, changes_seen_until FROM rollup_state WHERE tenant_id = CAST(:tenant_id AS uuid)
+"""
+SAVE_STATE_SQL = """
+INSERT INTO rollup_state (tenant_id, rolled_until, as_of, changes_seen_until, last_run_ms, last_days_rebuilt)
+VALUES (CAST(:tenant_id AS uuid), :rolled_until, :as_of, :as_of, :run_ms, :days)
+ON CONFLICT (tenant_id) DO UPDATE SET rolled_until = EXCLUDED.rolled_until, as_of = EXCLUDED.as_of,
+    changes_seen_until = EXCLUDED.changes_seen_until, last_run_ms = EXCLUDED.last_run_ms,
+    last_days_rebuilt = EXCLUDED.last_days_rebuilt
+"""
+
+
+@dataclass(frozen=True)
+class Family:
+    """One set of rollup tables: where its data starts, what changed, and how to rebuild days."""
+
+    name: str
+    first_day: Callable[[Transaction, str], date | None]
+    dirty_days: Callable[..., set[date]]
+    rebuild: Callable[[Transaction, str, date, date, datetime], None]
+
+
+FAMILIES: tuple[Family, ...] = (
+    Family("conversations", conversations.first_day, conversations.dirty_days, conversations.rebuild),
+)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    tenant_id: str
+    skipped: bool
+    days_rebuilt: int = 0
+    run_ms: float = 0.0
+    # How old the rollups were before this run (None on the first run).
+    lag_seconds: float | None = None
+
+
+def _runs(days: set[date]) -> Iterator[tuple[date, date]]:
+    """Contiguous runs of days, so each rebuild reads one index range."""
+    ordered = sorted(days)
+    start = previous = ordered[0] if ordered else None
+    for day in ordered[1:]:
+        if day != previous + timedelta(days=1):  # type: ignore[operator]
+            yield start, previous  # type: ignore[misc]
+            start = day
+        previous = day
+    if start is not None:
+        yield start, previous  # type: ignore[misc]
+
+
+def _days_to_rebuild(tx: Transaction, tenant_id: str, family: Family, state: dict[str, Any] | None,
+                     as_of: datetime, today: date) -> set[date]:  # fmt: skip
+    if state is None:
+        first = family.first_day(tx, tenant_id)
+        return {first + timedelta(days=i) for i in range((today - first).days)} if first and first < today else set()
+    rolled_until: date = state["rolled_until"]
+    closed = {rolled_until + timedelta(days=i) for i in range((today - rolled_until).days)}
+    changed = family.dirty_days(
+        tx,
+        tenant_id,
+        changed_since=state["changes_seen_until"] - CHANGE_MARGIN,
+        due_since=state["as_of"] - CHANGE_MARGIN,
+        as_of=as_of,
+    )
+    return closed | {day for day in changed if day < today}
+
+
+def run_tenant(db: Database, tenant_id: str) -> RunResult:
+    started = time.perf_counter()
+    with db.transaction(tenant_id) as tx:
+        if not tx.value(LOCK_SQL, tenant_id=tenant_id):
+            return RunResult(tenant_id, skipped=True)
+        tx.execute(f"SET LOCAL statement_timeout = '{AGGREGATOR_STATEMENT_TIMEOUT}'")
+        as_of: datetime = tx.value("SELECT now()")
+        today = as_of.astimezone(UTC).date()
+        state = tx.one(STATE_SQL, tenant_id=tenant_id)
+        rebuilt = 0
+        for family in FAMILIES:
+            days = _days_to_rebuild(tx, tenant_id, family, state, as_of, today)
+            for first, last in _runs(days):
+                family.rebuild(tx, tenant_id, first, last, as_of)
+            rebuilt += len(days)
+        run_ms = round((time.perf_counter() - started) * 1000, 1)
+        tx.execute(SAVE_STATE_SQL, tenant_id=tenant_id, rolled_until=today, as_of=as_of, run_ms=run_ms, days=rebuilt)
+    lag = (as_of - state["as_of"]).total_seconds() if state else None
+    result = RunResult(tenant_id, skipped=False, days_rebuilt=rebuilt, run_ms=run_ms, lag_seconds=lag)
+    logger.info(
+        "rollups updated",
+        extra={"tenant_id": tenant_id, "days_rebuilt": rebuilt, "run_ms": run_ms, "lag_seconds": lag},
+    )
+    return result
+
+
+def tenant_ids(db: Database) -> list[str]:
+    with db.transaction(None) as tx:
+        return [str(row["id"]) for row in tx.all("SELECT aurion_rollup_tenants()::text AS id")]
+
+
+def run_all(db: Database) -> list[RunResult]:
+    """Every tenant; one failing tenant is logged and does not stop the others."""
+    results = []
+    for tenant_id in tenant_ids(db):
+        try:
+            results.append(run_tenant(db, tenant_id))
+        except Exception:
+            logger.exception("rollup run failed", extra={"tenant_id": tenant_id})
+    return results

@@ -1,0 +1,237 @@
+"""Conversation facts per UTC day and dimension: how the rollup is built and how a range is read.
+
+Every conversation counts once in each dimension: "all", its channel, priority, team, team and priority,
+assignee, topic and UTC hour of creation. A fact row holds counts and exact sums (seconds as numeric), so
+summing fact rows of any set of days equals aggregating the conversations of those days. The same SQL
+produces the facts of a day for the rollup table and of the raw edges of a range at query time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from aurion.db import Transaction
+from aurion.metrics.sla_outcomes import first_response_met, resolution_met
+from aurion.params import DateRange
+from aurion.rollups.window import RangeSplit, range_split, raw_edges
+
+DIMENSIONS = ("all", "channel", "priority", "team", "team_priority", "agent", "topic", "hour")
+
+MEASURES = (
+    "conversations", "resolved", "ai_resolved", "human_resolved", "escalated", "fr_count", "fr_seconds",
+    "res_seconds", "fr_met", "fr_breached", "res_met", "res_breached",
+)  # fmt: skip
+
+
+def _facts_sql(where: str, clock: str) -> str:
+    """Facts grouped by (day, dim, key) of the tenant's conversations matching `where`."""
+    return f"""
+SELECT c.day, d.dim, d.key,
+       count(*) AS conversations,
+       count(c.res_s) AS resolved,
+       count(*) FILTER (WHERE c.resolved_by = 'ai') AS ai_resolved,
+       count(*) FILTER (WHERE c.resolved_by = 'human') AS human_resolved,
+       count(*) FILTER (WHERE c.escalated) AS escalated,
+       count(c.fr_s) AS fr_count,
+       coalesce(sum(c.fr_s), 0) AS fr_seconds,
+       coalesce(sum(c.res_s), 0) AS res_seconds,
+       count(*) FILTER (WHERE c.fr_met) AS fr_met,
+       count(*) FILTER (WHERE NOT c.fr_met) AS fr_breached,
+       count(*) FILTER (WHERE c.res_met) AS res_met,
+       count(*) FILTER (WHERE NOT c.res_met) AS res_breached
+FROM (
+    SELECT (created_at AT TIME ZONE 'UTC')::date AS day, channel, priority,
+           coalesce(team_id::text, '') AS team, coalesce(assignee_user_id::text, '') AS agent,
+           coalesce(topic, '') AS topic, date_part('hour', created_at AT TIME ZONE 'UTC')::int::text AS hour,
+           resolved_by, escalated,
+           extract(epoch FROM first_response_at - created_at) AS fr_s,
+           extract(epoch FROM resolved_at - created_at) AS res_s,
+           {first_response_met(clock)} AS fr_met,
+           {resolution_met(clock)} AS res_met
+    FROM conversations
+    WHERE tenant_id = CAST(:tenant_id AS uuid) AND {where}
+) AS c
+CROSS JOIN LATERAL (VALUES ('all', ''), ('channel', c.channel), ('priority', c.priority), ('team', c.team),
+                           ('team_priority', c.team || '/' || c.priority), ('agent', c.agent),
+                           ('topic', c.topic), ('hour', c.hour)) AS d (dim, key)
+WHERE d.dim = ANY (CAST(:dims AS text[]))
+GROUP BY c.day, d.dim, d.key
+"""
+
+
+# ---- the rollup side (aggregator) --------------------------------------------------------------------------
+
+_DAYS = "created_at >= CAST(:first AS date) AND created_at < CAST(:last AS date) + 1"
+_AS_OF = "CAST(:as_of AS timestamptz)"
+_MEASURE_LIST = ", ".join(MEASURES)
+
+REBUILD_SQL = f"""
+INSERT INTO conversation_daily (tenant_id, day, dim, key, {_MEASURE_LIST})
+SELECT CAST(:tenant_id AS uuid), day, dim, key, {_MEASURE_LIST}
+FROM ({_facts_sql(_DAYS, _AS_OF)}) AS facts
+"""
+
+REBUILD_HISTOGRAM_SQL = f"""
+INSERT INTO conversation_resolution_histogram (tenant_id, day, bucket, n)
+SELECT CAST(:tenant_id AS uuid), (created_at AT TIME ZONE 'UTC')::date,
+       aurion_resolution_bucket(extract(epoch FROM resolved_at - created_at)), count(*)
+FROM conversations
+WHERE tenant_id = CAST(:tenant_id AS uuid) AND resolved_at IS NOT NULL AND {_DAYS}
+GROUP BY 2, 3
+"""
+
+DELETE_SQL = "DELETE FROM {table} WHERE tenant_id = CAST(:tenant_id AS uuid) AND day BETWEEN :first AND :last"
+
+# Days whose facts changed since the last run: conversations written (created late, resolved, reassigned …)
+# and unanswered ones whose due time passed (breached without any write).
+DIRTY_DAYS_SQL = """
+SELECT DISTINCT (created_at AT TIME ZONE 'UTC')::date AS day FROM conversations
+WHERE tenant_id = CAST(:tenant_id AS uuid) AND updated_at > :changed_since
+UNION
+SELECT (created_at AT TIME ZONE 'UTC')::date FROM conversations
+WHERE tenant_id = CAST(:tenant_id AS uuid) AND first_response_at IS NULL AND first_response_due_at IS NOT NULL
+  AND first_response_due_at > :due_since AND first_response_due_at <= :as_of
+UNION
+SELECT (created_at AT TIME ZONE 'UTC')::date FROM conversations
+WHERE tenant_id = CAST(:tenant_id AS uuid) AND resolved_at IS NULL AND resolution_due_at IS NOT NULL
+  AND resolution_due_at > :due_since AND resolution_due_at <= :as_of
+"""
+
+FIRST_DAY_SQL = (
+    "SELECT min(created_at AT TIME ZONE 'UTC')::date FROM conversations WHERE tenant_id = CAST(:tenant_id AS uuid)"
+)
+
+
+def first_day(tx: Transaction, tenant_id: str) -> date | None:
+    value = tx.value(FIRST_DAY_SQL, tenant_id=tenant_id)
+    return value if isinstance(value, date) else None
+
+
+def dirty_days(
+    tx: Transaction, tenant_id: str, *, changed_since: datetime, due_since: datetime, as_of: datetime
+) -> set[date]:
+    rows = tx.all(DIRTY_DAYS_SQL, tenant_id=tenant_id, changed_since=changed_since, due_since=due_since, as_of=as_of)
+    return {row["day"] for row in rows}
+
+
+def rebuild(tx: Transaction, tenant_id: str, first: date, last: date, as_of: datetime) -> None:
+    """Replace the facts and histograms of days first..last (idempotent: delete, then insert from raw rows)."""
+    params = {"tenant_id": tenant_id, "first": first, "last": last}
+    for table in ("conversation_daily", "conversation_resolution_histogram"):
+        tx.execute(DELETE_SQL.format(table=table), **params)
+    tx.execute(REBUILD_SQL, **params, as_of=as_of, dims=list(DIMENSIONS))
+    tx.execute(REBUILD_HISTOGRAM_SQL, **params)
+
+
+# ---- the query side (endpoints) ----------------------------------------------------------------------------
+
+_EDGE_FACTS = _facts_sql(raw_edges("created_at"), "now()")
+# Counts come back as integers, second sums as exact numerics.
+_SUMS = ", ".join(f"sum({m}) AS {m}" if m.endswith("_seconds") else f"sum({m})::bigint AS {m}" for m in MEASURES)
+
+RANGE_FACTS_SQL = f"""
+WITH facts AS (
+    SELECT day, dim, key, {_MEASURE_LIST}
+    FROM conversation_daily
+    WHERE tenant_id = CAST(:tenant_id AS uuid) AND dim = ANY (CAST(:dims AS text[]))
+      AND day >= :day_from AND day < :day_to
+    UNION ALL
+    SELECT day, dim, key, {_MEASURE_LIST}
+    FROM ({_EDGE_FACTS}) AS edge
+), totals AS (
+    SELECT dim, key, CASE WHEN dim = ANY (CAST(:daily_dims AS text[])) THEN day END AS day, {_SUMS}
+    FROM facts
+    GROUP BY 1, 2, 3
+)
+SELECT totals.*,
+       round(fr_seconds / NULLIF(fr_count, 0) / 60, 1) AS avg_first_response_minutes,
+       round(res_seconds / NULLIF(resolved, 0) / 60, 1) AS avg_resolution_minutes,
+       CASE WHEN dim IN ('team', 'team_priority') THEN
+           (SELECT name FROM teams WHERE id = CAST(NULLIF(split_part(key, '/', 1), '') AS uuid)) END AS team_name,
+       CASE WHEN dim = 'agent' THEN
+           (SELECT name FROM users WHERE id = CAST(NULLIF(key, '') AS uuid)) END AS agent_name
+FROM totals
+"""
+
+
+# What an empty range sums to: counts 0, averages null.
+EMPTY_FACTS: dict[str, Any] = {m: 0 for m in MEASURES} | {
+    "avg_first_response_minutes": None,
+    "avg_resolution_minutes": None,
+}
+
+
+class Facts:
+    """Summed facts of one range, by dimension: facts.of("priority") -> {"high": {...}, ...}."""
+
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        self._rows = rows
+
+    def of(self, dim: str) -> list[dict[str, Any]]:
+        return [row for row in self._rows if row["dim"] == dim]
+
+    def total(self) -> dict[str, Any]:
+        """The "all" row summed over the range (zeros for an empty range)."""
+        rows = self.of("all")
+        if not rows:
+            return EMPTY_FACTS
+        if len(rows) == 1:
+            return rows[0]
+        raise ValueError("the range was read per day; use daily()")
+
+    def daily(self, dim: str = "all") -> list[dict[str, Any]]:
+        return sorted(self.of(dim), key=lambda row: row["day"])
+
+
+def conversation_facts(
+    tx: Transaction,
+    tenant_id: str,
+    window: DateRange,
+    dims: Iterable[str],
+    *,
+    daily_dims: Iterable[str] = (),
+    split: RangeSplit | None = None,
+) -> Facts:
+    split = split or range_split(tx, tenant_id, window)
+    rows = tx.all(RANGE_FACTS_SQL, tenant_id=tenant_id, dims=list(dims), daily_dims=list(daily_dims), **split.params())
+    return Facts(rows)
+
+
+# Exact median while the range is read raw; from the merged histograms once rollups are involved. Both sides
+# bucket the same way, the median is interpolated inside the bucket that holds rank (n - 1) / 2.
+EXACT_MEDIAN_SQL = """
+SELECT round((percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - created_at))
+             / 60)::numeric, 1) AS median
+FROM conversations
+WHERE tenant_id = CAST(:tenant_id AS uuid) AND created_at BETWEEN :start AND :end AND resolved_at IS NOT NULL
+"""
+
+_EDGES = raw_edges("created_at")
+HISTOGRAM_MEDIAN_SQL = f"""
+WITH buckets AS (
+    SELECT bucket, sum(n) AS n FROM (
+        SELECT bucket, n FROM conversation_resolution_histogram
+        WHERE tenant_id = CAST(:tenant_id AS uuid) AND day >= :day_from AND day < :day_to
+        UNION ALL
+        SELECT aurion_resolution_bucket(extract(epoch FROM resolved_at - created_at)), 1
+        FROM conversations
+        WHERE tenant_id = CAST(:tenant_id AS uuid) AND resolved_at IS NOT NULL AND {_EDGES}
+    ) AS merged
+    GROUP BY bucket
+), ranked AS (
+    SELECT bucket, n, sum(n) OVER (ORDER BY bucket) - n AS before, sum(n) OVER () AS total FROM buckets
+)
+SELECT round((aurion_bucket_lower(bucket)
+              + (aurion_bucket_lower((bucket + 1)::smallint) - aurion_bucket_lower(bucket))
+                * ((total - 1) / 2.0 - before + 0.5) / n) / 60, 1) AS median
+FROM ranked
+WHERE before <= (total - 1) / 2.0 AND (total - 1) / 2.0 < before + n
+"""
+
+
+def resolution_median(tx: Transaction, tenant_id: str, split: RangeSplit) -> float | None:
+    params = {"tenant_id": tenant_id, **split.params()}
+    value = tx.value(HISTOGRAM_MEDIAN_SQL if split.uses_rollups else EXACT_MEDIAN_SQL, **params)
+    return None if value is None else float(value)
