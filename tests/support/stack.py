@@ -51,6 +51,8 @@ class Stack:
     queue_url: str
     queue_arn: str
     dlq_url: str
+    # The stack's environment: a test changes a setting through it, so the change ends with the stack.
+    env: pytest.MonkeyPatch
     tokens: list[str] = field(default_factory=list)
 
     def seed(self, prefix: str, *, seed: int, conversations: int = 120, calls: int = 40) -> uuid.UUID:
@@ -94,6 +96,12 @@ class Stack:
             raw = body if isinstance(body, str) else json.dumps(body)
             sent.setdefault("Content-Type", "application/json")
         return self.gateway.invoke(method, path, sent, raw)
+
+    def configure(self, **variables: str) -> None:
+        """Change settings as a new deployment would: functions re-read them, the connection is dropped."""
+        for name, value in variables.items():
+            self.env.setenv(name, value)
+        _forget_cached_state()
 
     def receive(self) -> list[dict[str, Any]]:
         response = self.sqs.receive_message(
@@ -159,6 +167,7 @@ def local_stack(database: TestDatabase, owner: pg8000.native.Connection) -> Iter
                 queue_url=queue_url,
                 queue_arn=queue_arn,
                 dlq_url=dlq_url,
+                env=env,
             )
         finally:
             _forget_cached_state()
