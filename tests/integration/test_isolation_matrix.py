@@ -5,11 +5,12 @@ which route), object-level authorization (another tenant's export or schedule is
 and no answer to tenant B ever carries an id of tenant A (every uuid of every tenant table, collected from the
 database, so a new table or column is scanned without anyone listing it).
 
-The routes come from template.yaml, so a route added there is walked here at once: for each route RECIPES says
-who may call it, what it answers on success and what to send. A route without a recipe fails
-test_every_route_of_the_template_has_a_recipe (and still gets the checks that need no recipe: no session is
-401, a role outside the spec's list is 403, another tenant's object is never a success, no tenant-A id in an
-answer to tenant B). Objects named by a path parameter are created fresh per request by OBJECT_FACTORIES.
+The routes come from template.yaml, so a route added there is walked here at once: for each route RECIPES
+(tests/support/routes.py) says who may call it, what it answers on success and what to send. A route without a
+recipe fails test_every_route_of_the_template_has_a_recipe (and still gets the checks that need no recipe: no
+session is 401, a role outside the spec's list is 403, another tenant's object is never a success, no tenant-A
+id in an answer to tenant B). Objects named by a path parameter are created fresh per request by
+OBJECT_FACTORIES.
 """
 
 from __future__ import annotations
@@ -26,11 +27,12 @@ from typing import Any
 import pg8000.native
 import pytest
 
-from aurion.auth.roles import EXPORT_ROLES, READ_ROLES
+from aurion.auth.roles import READ_ROLES
 from local.gateway import GatewayResult
 from local.sam_model import load_api_model
 from tests.support.database import REPO
-from tests.support.stack import V1_RANGE, V2_RANGE, Stack, local_stack
+from tests.support.routes import RECIPES, V1, V2, Recipe
+from tests.support.stack import Stack, local_stack
 
 MODEL = load_api_model(REPO / "template.yaml", REPO)
 ROUTES = sorted({(route.method, route.resource) for route in MODEL.routes}, key=lambda r: (r[1], r[0]))
@@ -40,55 +42,6 @@ API_KEY = "api_key"
 API_KEY_ROLE = "tenant_readonly"
 ROLES = [*sorted(READ_ROLES), OUTSIDE_ROLE, API_KEY]
 PATH_PARAMETER = re.compile(r"\{([A-Za-z0-9_]+)\+?\}")
-
-
-@dataclass(frozen=True)
-class Recipe:
-    roles: frozenset[str]  # who may call it; everyone else gets 403
-    success: int = 200
-    query: str = ""  # "{phone}" is replaced by a phone number of tenant A's calls
-    body: dict[str, Any] | None = None
-
-
-READ, ADMIN = frozenset(READ_ROLES), frozenset(EXPORT_ROLES)
-V1, V2 = "/api/v1/analytics", "/api/v2/analytics"
-SCHEDULE_BODY = {
-    "name": "Matrix weekly",
-    "cadence": "weekly",
-    "weekday": "monday",
-    "time_of_day": "06:00",
-    "format": "csv",
-}
-RECIPES: dict[tuple[str, str], Recipe] = {
-    ("GET", f"{V2}/conversations/overview"): Recipe(READ, query=V2_RANGE),
-    ("GET", f"{V2}/conversations/sla-compliance"): Recipe(READ, query=V2_RANGE),
-    ("GET", f"{V2}/conversations/csat"): Recipe(READ, query=V2_RANGE),
-    ("GET", f"{V2}/conversations/csat/responses"): Recipe(READ, query=f"{V2_RANGE}&limit=200"),
-    ("GET", f"{V2}/conversations/resolution-rates"): Recipe(READ, query=V2_RANGE),
-    ("GET", f"{V2}/conversations/teams"): Recipe(READ),
-    ("GET", f"{V2}/conversations/insights"): Recipe(READ, query=V2_RANGE),
-    ("GET", f"{V2}/conversations/aggregation-health"): Recipe(READ, query=V2_RANGE),
-    ("GET", f"{V2}/unified-overview"): Recipe(READ, query=V2_RANGE),
-    ("GET", f"{V1}/call-metrics"): Recipe(READ, query=V1_RANGE),
-    ("GET", f"{V1}/resolution-rates"): Recipe(READ, query=V1_RANGE),
-    ("GET", f"{V1}/usage-patterns"): Recipe(READ, query=V1_RANGE),
-    ("GET", f"{V1}/search"): Recipe(READ, query=f"phone={{phone}}&{V1_RANGE}&limit=100"),
-    ("POST", f"{V1}/export"): Recipe(
-        ADMIN, body={"format": "csv", "start_date": "2026-02-27", "end_date": "2026-03-09", "scope": "all"}
-    ),
-    ("GET", f"{V1}/exports"): Recipe(ADMIN),
-    ("GET", f"{V1}/export/{{export_id}}/download"): Recipe(ADMIN, success=302),
-    ("POST", f"{V1}/export-schedules"): Recipe(ADMIN, success=201, body=SCHEDULE_BODY),
-    ("GET", f"{V1}/export-schedules"): Recipe(ADMIN),
-    ("GET", f"{V1}/export-schedules/{{schedule_id}}"): Recipe(ADMIN),
-    ("PATCH", f"{V1}/export-schedules/{{schedule_id}}"): Recipe(ADMIN, body={"name": "Renamed by the matrix"}),
-    ("DELETE", f"{V1}/export-schedules/{{schedule_id}}"): Recipe(ADMIN, success=204),
-    ("GET", f"{V2}/api-keys/access"): Recipe(ADMIN),
-    ("PUT", f"{V2}/api-keys/access"): Recipe(ADMIN, body={"enabled": True}),
-    ("POST", f"{V2}/api-keys"): Recipe(ADMIN, success=201, body={"name": "Matrix key"}),
-    ("GET", f"{V2}/api-keys"): Recipe(ADMIN),
-    ("DELETE", f"{V2}/api-keys/{{key_id}}"): Recipe(ADMIN, success=204),
-}
 API_KEYS = f"{V2}/api-keys"
 
 
