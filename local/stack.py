@@ -194,9 +194,13 @@ def _install_signal_handlers() -> None:
     signal.signal(signal.SIGTERM, stop)
 
 
+AGGREGATOR_FUNCTION = "AggregatorFunction"
+
+
 def run() -> None:
     from local.exports_loop import ExportsLoop
     from local.gateway import make_server
+    from local.rate_schedule import RateSchedule, rate_period_s
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("local").setLevel(logging.INFO)
@@ -224,6 +228,10 @@ def run() -> None:
             exports_loop = ExportsLoop.start(aws_endpoint, invoke=server.gateway.runtime.invoke)
             stack.callback(exports_loop.stop)
             _say(f"exports: bucket {exports_loop.resources.bucket}, queue polled into the worker")
+            period = rate_period_s(TEMPLATE, AGGREGATOR_FUNCTION)
+            aggregator = RateSchedule.start(AGGREGATOR_FUNCTION, period, server.gateway.runtime.invoke)
+            stack.callback(aggregator.stop)
+            _say(f"rollups: aggregator now and every {period / 60:.0f} minutes")
             for function, error in server.gateway.runtime.warm().items():
                 _say(f"warning: {function} does not start yet (its requests will answer 502): {error}")
             thread = server.serve_in_thread()

@@ -1,0 +1,16 @@
+"""Rollup aggregator (EventBridge schedule): bring every tenant's daily rollups up to date."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from aurion.logs import logger
+from aurion.rollups.scheduled import handle_aggregator_event, metrics
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context(clear_state=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return handle_aggregator_event(event, context)
