@@ -6,6 +6,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from aurion.api_keys.authentication import find_api_key
 from aurion.auth.authorizer import authorize
 from aurion.errors import Unauthorized
 from aurion.logs import logger
@@ -17,7 +18,7 @@ settings = get_settings()
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     try:
-        return authorize(event, settings.session_secret.get_secret_value())
+        return authorize(event, settings.session_secret.get_secret_value(), find_api_key)
     except Unauthorized as exc:
         logger.info("request not authenticated", extra={"reason": exc.detail})
         # API Gateway answers 401 (the UNAUTHORIZED gateway response) only for this exact message.

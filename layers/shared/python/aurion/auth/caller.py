@@ -8,6 +8,9 @@ from typing import Any
 
 from aurion.errors import Forbidden, Unauthorized
 
+# The authorizer context's `auth` value for a request authenticated by an API key.
+API_KEY_AUTH = "api_key"
+
 
 @dataclass(frozen=True)
 class Caller:
@@ -15,6 +18,8 @@ class Caller:
     user_id: str
     role: str
     request_id: str | None = None
+    # Set when the authorizer authenticated an API key rather than a dashboard session.
+    api_key_id: str | None = None
 
     @classmethod
     def from_request_context(cls, request_context: dict[str, Any]) -> Caller:
@@ -25,6 +30,7 @@ class Caller:
                 user_id=str(authorizer["user_id"]),
                 role=str(authorizer["role"]),
                 request_id=request_context.get("requestId"),
+                api_key_id=str(authorizer["key_id"]) if authorizer.get("auth") == API_KEY_AUTH else None,
             )
         except KeyError:
             # Only reachable if a route is deployed without the authorizer: fail closed.
