@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
+from aurion.api_keys.quota import API_KEY_LIMIT_DETAIL, count_api_key_request
 from aurion.auth.caller import Caller
 from aurion.errors import AurionError
 from aurion.logs import logger
+from aurion.ratelimit import RateLimitDecision
 from aurion.redaction import protect_framework_logs
 from aurion.settings import get_settings
 
 CORS_MAX_AGE_SECONDS = 600
+_API_KEY_QUOTA = "api_key_quota"
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
@@ -51,21 +54,27 @@ def create_app(*, roles: Iterable[str] | None = None) -> APIGatewayRestResolver:
     # The resolver logs route arguments (a searched phone number, say) at DEBUG: redact them in every function.
     protect_framework_logs()
     app = APIGatewayRestResolver(enable_validation=True, cors=cors)
+    app.use(middlewares=[_api_key_rate_limit])
 
     @app.exception_handler(AurionError)
     def _domain_error(exc: AurionError) -> Response:
         if exc.status_code >= 500:
             logger.warning("request failed", extra={"status": exc.status_code, "error_type": type(exc).__name__})
-        return json_response(exc.status_code, exc.body(), exc.headers())
+        return json_response(exc.status_code, exc.body(), {**_quota_headers(app), **exc.headers()})
 
     @app.exception_handler(RequestValidationError)
     def _invalid_request(exc: RequestValidationError) -> Response:
+        # Validation runs before any middleware: an invalid request from an API key is counted here.
+        quota = _api_key_quota(app)
+        if quota is not None and not quota.allowed:
+            error = quota.error(API_KEY_LIMIT_DETAIL)
+            return json_response(error.status_code, error.body(), error.headers())
         if roles is not None:
             try:
                 current_caller(app).require(roles)
             except AurionError as error:
-                return json_response(error.status_code, error.body(), error.headers())
-        return json_response(422, {"detail": _validation_errors(exc)})
+                return json_response(error.status_code, error.body(), {**_quota_headers(app), **error.headers()})
+        return json_response(422, {"detail": _validation_errors(exc)}, _quota_headers(app))
 
     @app.not_found
     def _not_found(_exc: Exception) -> Response:
@@ -75,9 +84,35 @@ def create_app(*, roles: Iterable[str] | None = None) -> APIGatewayRestResolver:
     def _unexpected(exc: Exception) -> Response:
         # Never a stack trace to the client; the log line names the type so it can be found.
         logger.exception("unhandled error", extra={"error_type": type(exc).__name__})
-        return json_response(500, {"detail": "Internal server error"})
+        return json_response(500, {"detail": "Internal server error"}, _quota_headers(app))
 
     return app
+
+
+def _api_key_quota(app: APIGatewayRestResolver) -> RateLimitDecision | None:
+    """This request's count against its API key, taken once per request; None for a dashboard session."""
+    if _API_KEY_QUOTA not in app.context:
+        request_context = app.current_event.raw_event.get("requestContext") or {}
+        app.append_context(**{_API_KEY_QUOTA: count_api_key_request(request_context)})
+    quota: RateLimitDecision | None = app.context[_API_KEY_QUOTA]
+    return quota
+
+
+def _quota_headers(app: APIGatewayRestResolver) -> dict[str, str]:
+    quota = app.context.get(_API_KEY_QUOTA)
+    return quota.headers() if quota is not None else {}
+
+
+def _api_key_rate_limit(app: APIGatewayRestResolver, next_middleware: Callable[..., Response]) -> Response:
+    """Every route: an API key over its limit gets 429; every answer to a key carries its rate-limit headers."""
+    quota = _api_key_quota(app)
+    if quota is not None and not quota.allowed:
+        raise quota.error(API_KEY_LIMIT_DETAIL)
+    response = next_middleware(app)
+    for name, value in _quota_headers(app).items():
+        # A route with a tighter limit of its own (the phone search's 10 a minute) reports that one.
+        response.headers.setdefault(name, value)
+    return response
 
 
 def current_caller(app: APIGatewayRestResolver) -> Caller:

@@ -31,6 +31,8 @@ from aurion.errors import RateLimited, rate_limit_headers
 from aurion.logs import logger
 
 SEARCH_LIMIT: Final = 10
+# The spec's per-API-key limit.
+API_KEY_LIMIT: Final = 300
 WINDOW_SECONDS: Final = 60
 # Every key this service writes to Redis starts with it (tests use their own, unique per run).
 KEY_PREFIX = "aurion-ratelimit"
@@ -124,17 +126,24 @@ class UserRateLimiter:
 _limiters: dict[str, UserRateLimiter] = {}
 
 
-def search_limiter() -> UserRateLimiter:
-    """The execution environment's phone-search limiter, created on first use from the settings."""
+def _limiter(action: str, limit: int) -> UserRateLimiter:
+    """The execution environment's limiter for `action`, created on first use from the settings."""
     from aurion.settings import get_settings
 
     redis_url = get_settings().redis_url
-    limiter = _limiters.get("call_search")
+    limiter = _limiters.get(action)
     if limiter is None or limiter.redis_url != redis_url:
-        limiter = _limiters["call_search"] = UserRateLimiter(
-            "call_search", SEARCH_LIMIT, redis_url, key_prefix=KEY_PREFIX
-        )
+        limiter = _limiters[action] = UserRateLimiter(action, limit, redis_url, key_prefix=KEY_PREFIX)
     return limiter
+
+
+def search_limiter() -> UserRateLimiter:
+    return _limiter("call_search", SEARCH_LIMIT)
+
+
+def api_key_limiter() -> UserRateLimiter:
+    """Requests per minute per API key, over every route a key may call (the identifiers are tenant and key)."""
+    return _limiter("api_key", API_KEY_LIMIT)
 
 
 def reset_limiters() -> None:
