@@ -22,8 +22,9 @@ TITLE = "Aurion Analytics API"
 VERSION = "1.0.0"
 DESCRIPTION = (
     "Conversation, SLA, CSAT, voice-call and export analytics of the AurionAI helpdesk. "
-    "Every route needs a dashboard session token (Authorization: Bearer …); requests with only an X-API-Key "
-    "get 403. See docs/metrics.md for the definition of every number."
+    "Every route accepts a dashboard session token (Authorization: Bearer …). The read routes also accept an "
+    "X-API-Key of a tenant that enabled API-key access (300 requests per minute per key, docs/api-keys.md); "
+    "otherwise a request with only an X-API-Key gets 403. See docs/metrics.md for the definition of every number."
 )
 # Importing a function validates its settings at cold start; nothing connects, so placeholders will do.
 _IMPORT_ENV = {
@@ -33,9 +34,43 @@ _IMPORT_ENV = {
 }
 
 
+_KEY_LIMIT_HEADERS = {
+    name: {"description": description, "schema": {"type": "integer" if name != "RateLimit" else "string"}}
+    for name, description in (
+        ("Retry-After", "Seconds until the key may call again"),
+        ("X-RateLimit-Limit", "Requests allowed per minute per API key (300)"),
+        ("X-RateLimit-Remaining", "Requests left in the moving minute"),
+        ("RateLimit", "limit, remaining and reset (IETF draft)"),
+    )
+}
+
+
+def _accept_api_keys(operation: dict[str, Any]) -> None:
+    """A read route: a session or an API key, and the key's 429 (a route's own 429, the phone search's, stays)."""
+    operation["security"] = [{"session": []}, {"apiKey": []}]
+    operation.setdefault("responses", {}).setdefault(
+        "429",
+        {
+            "description": "More than 300 requests in the last minute with this API key",
+            "headers": _KEY_LIMIT_HEADERS,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"detail": {"type": "string"}, "limit": {"type": "integer"}},
+                        "required": ["detail", "limit"],
+                    }
+                }
+            },
+        },
+    )
+
+
 def build_document() -> tuple[dict[str, Any], list[str]]:
     """The merged OpenAPI document, and every disagreement between template.yaml and the functions."""
     ensure_layer_on_path()
+    from aurion.api_keys.scope import API_KEY_ROUTES
+
     for key, value in _IMPORT_ENV.items():
         os.environ.setdefault(key, value)
     model = load_api_model(REPO_ROOT / "template.yaml", REPO_ROOT)
@@ -55,6 +90,9 @@ def build_document() -> tuple[dict[str, Any], list[str]]:
                     problems.append(f"{logical_id} serves {method.upper()} {path}, which template.yaml does not route")
             paths.setdefault(path, {}).update(operations)
         schemas.update(document.get("components", {}).get("schemas", {}))
+    for method, path in API_KEY_ROUTES:
+        if method.lower() in paths.get(path, {}):
+            _accept_api_keys(paths[path][method.lower()])
     served = {(method, path) for path, operations in paths.items() for method in operations}
     problems += [f"template.yaml routes {m.upper()} {p} to a function without it" for m, p in template_routes - served]
     document = {
@@ -65,7 +103,10 @@ def build_document() -> tuple[dict[str, Any], list[str]]:
         "paths": dict(sorted(paths.items())),
         "components": {
             "schemas": dict(sorted(schemas.items())),
-            "securitySchemes": {"session": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+            "securitySchemes": {
+                "session": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+                "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+            },
         },
     }
     return document, sorted(problems)
