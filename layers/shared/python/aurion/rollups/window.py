@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aurion.db import Transaction
 from aurion.params import DateRange
@@ -74,3 +76,82 @@ def range_split(tx: Transaction, tenant_id: str, window: DateRange) -> RangeSpli
 def raw_edges(column: str) -> str:
     """The rows of the range outside the rollup days (with RangeSplit.params)."""
     return f"(({column} >= :start AND {column} < :closed_from) OR ({column} >= :closed_to AND {column} <= :end))"
+
+
+# ---- hours: the voice rollups (calls and LLM requests per UTC hour, bucketed in the caller's time zone) ------
+
+_HOUR = timedelta(hours=1)
+_DAY = timedelta(days=1)
+
+
+def _floor_hour(moment: datetime) -> datetime:
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+@dataclass(frozen=True)
+class HourSplit:
+    """Rollup hours [closed_from, closed_to) and the raw edges [start, closed_from) and [closed_to, end]."""
+
+    start: datetime
+    end: datetime
+    closed_from: datetime
+    closed_to: datetime
+
+    @property
+    def uses_rollups(self) -> bool:
+        return self.closed_to > self.closed_from
+
+    def params(self) -> dict[str, Any]:
+        # Without rollup hours the first edge is empty and the second is the whole range (see raw_edges).
+        closed_from, closed_to = (self.closed_from, self.closed_to) if self.uses_rollups else (self.start, self.start)
+        return {"start": self.start, "end": self.end, "closed_from": closed_from, "closed_to": closed_to}
+
+
+def split_hours(window: DateRange, rolled_until: date | None) -> HourSplit:
+    """The whole UTC hours of the range before midnight of rolled_until come from the rollups."""
+    start, end = window.start.astimezone(UTC), window.end.astimezone(UTC)
+    first_full = start if start == _floor_hour(start) else _floor_hour(start) + _HOUR
+    # Hour h is whole inside [start, end] when its last microsecond is: h + 1 h <= end + 1 µs.
+    after_last_full = _floor_hour(end + _MICROSECOND)
+    hour_to = min(after_last_full, midnight(rolled_until)) if rolled_until is not None else first_full
+    return HourSplit(start, end, first_full, max(hour_to, first_full))
+
+
+@lru_cache(maxsize=256)
+def whole_hour_offsets(tz: str, first: datetime, last: datetime) -> bool:
+    """Whether every UTC hour in [first, last) lies inside one local hour of tz (its offset is a whole number of
+    hours and does not change inside the hour). Offsets change at most a few times a year: look at the UTC day
+    boundaries, and hour by hour only inside the days whose offset changes."""
+    zone = ZoneInfo(tz)
+
+    def offset(moment: datetime) -> timedelta:
+        return moment.astimezone(zone).utcoffset() or timedelta(0)
+
+    def whole(moment: datetime, until: datetime) -> bool:
+        at_start = offset(moment)
+        return at_start % _HOUR == timedelta(0) and offset(until - _MICROSECOND) == at_start
+
+    day = first
+    while day < last:
+        day_end = min(midnight(day.date()) + _DAY, last)
+        if not whole(day, day_end):
+            hour = day
+            while hour < day_end:
+                if not whole(hour, min(hour + _HOUR, day_end)):
+                    return False
+                hour += _HOUR
+        day = day_end
+    return True
+
+
+def hour_split(tx: Transaction, tenant_id: str, window: DateRange) -> HourSplit:
+    return split_hours(window, tx.value(STATE_SQL, tenant_id=tenant_id))
+
+
+def in_zone(split: HourSplit, tz: str) -> HourSplit:
+    """The split for queries that bucket by local hour in tz. In a zone whose offset is not a whole number of
+    hours somewhere in the rollup hours (Asia/Kolkata, Australia/Adelaide), a UTC hour straddles two local
+    hours: the whole range is read raw (exact, slower)."""
+    if tz == "UTC" or not split.uses_rollups or whole_hour_offsets(tz, split.closed_from, split.closed_to):
+        return split
+    return HourSplit(split.start, split.end, split.start, split.start)

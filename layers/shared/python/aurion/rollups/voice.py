@@ -1,0 +1,168 @@
+"""Call and LLM-request facts per UTC hour: how the voice rollups are built and how a range is read.
+
+Every call counts once in each dimension: its outcome and its category (null included). A fact row holds
+counts and exact integer sums, so summing the rows of any set of hours equals aggregating the calls of those
+hours. The same SQL produces the facts of an hour for the rollup tables (bucket = the UTC hour) and of the raw
+edges of a range at query time (bucket = the local hour in the caller's zone); rollup hours are moved to the
+local hour with AT TIME ZONE, which is exact when the zone's offset is a whole number of hours (window.hour_split
+reads the whole range raw otherwise).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from aurion.db import Transaction
+from aurion.rollups.window import HourSplit, midnight, raw_edges
+
+MEASURES = (
+    "calls", "completed", "failed", "completed_timed", "completed_seconds", "fcr", "resolved", "tickets",
+    "escalated", "timed", "resolution_seconds", "tokens",
+)  # fmt: skip
+LLM_MEASURES = ("requests", "input_tokens", "output_tokens", "latency_ms", "errors")
+
+_MEASURE_LIST = ", ".join(MEASURES)
+_LLM_MEASURE_LIST = ", ".join(LLM_MEASURES)
+_TENANT = "CAST(:tenant_id AS uuid)"
+UTC_HOUR = "date_trunc('hour', {column}, 'UTC')"
+LOCAL_HOUR = "date_trunc('hour', {column} AT TIME ZONE CAST(:tz AS text))"
+
+
+DIMENSIONS = ("outcome", "category")
+
+
+def _call_facts_sql(where: str, bucket: str, dims: tuple[str, ...] = DIMENSIONS) -> str:
+    """Facts grouped by (bucket, dim, key) of the tenant's calls matching `where`, for the given dims."""
+    wanted = ", ".join(f"'{dim}'" for dim in dims)
+    return f"""
+SELECT {bucket.format(column="c.started_at")} AS bucket, d.dim, d.key,
+       count(*) AS calls,
+       count(*) FILTER (WHERE c.status = 'completed') AS completed,
+       count(*) FILTER (WHERE c.status = 'failed') AS failed,
+       count(c.duration_seconds) FILTER (WHERE c.status = 'completed') AS completed_timed,
+       coalesce(sum(c.duration_seconds) FILTER (WHERE c.status = 'completed'), 0) AS completed_seconds,
+       count(*) FILTER (WHERE c.first_call_resolution) AS fcr,
+       count(*) FILTER (WHERE c.outcome = 'resolved' OR c.first_call_resolution) AS resolved,
+       count(*) FILTER (WHERE c.outcome = 'ticket_created') AS tickets,
+       count(*) FILTER (WHERE c.outcome = 'escalated') AS escalated,
+       count(c.resolution_seconds) AS timed,
+       coalesce(sum(c.resolution_seconds), 0) AS resolution_seconds,
+       coalesce(sum(t.tokens), 0) AS tokens
+FROM calls AS c
+LEFT JOIN LATERAL (
+    SELECT sum(u.input_tokens::bigint + u.output_tokens) AS tokens FROM llm_usage AS u
+    WHERE u.tenant_id = {_TENANT} AND u.call_id = c.id
+) AS t ON true
+CROSS JOIN LATERAL (VALUES ('outcome', c.outcome), ('category', c.category)) AS d (dim, key)
+WHERE c.tenant_id = {_TENANT} AND {where} AND d.dim IN ({wanted})
+GROUP BY 1, 2, 3
+"""
+
+
+def _llm_facts_sql(where: str) -> str:
+    """Facts grouped by (UTC hour, provider) of the tenant's LLM requests matching `where`."""
+    return f"""
+SELECT {UTC_HOUR.format(column="requested_at")} AS bucket, provider,
+       count(*) AS requests,
+       coalesce(sum(input_tokens), 0) AS input_tokens,
+       coalesce(sum(output_tokens), 0) AS output_tokens,
+       coalesce(sum(latency_ms), 0) AS latency_ms,
+       count(*) FILTER (WHERE is_error) AS errors
+FROM llm_usage
+WHERE tenant_id = {_TENANT} AND {where}
+GROUP BY 1, 2
+"""
+
+
+# ---- the rollup side (aggregator) --------------------------------------------------------------------------
+
+_HOURS = "{column} >= :first_at AND {column} < :after_last"
+
+REBUILD_CALLS_SQL = f"""
+INSERT INTO call_hourly (tenant_id, hour, dim, key, {_MEASURE_LIST})
+SELECT {_TENANT}, bucket, dim, key, {_MEASURE_LIST}
+FROM ({_call_facts_sql(_HOURS.format(column="c.started_at"), UTC_HOUR)}) AS facts
+"""
+
+REBUILD_LLM_SQL = f"""
+INSERT INTO llm_hourly (tenant_id, hour, provider, {_LLM_MEASURE_LIST})
+SELECT {_TENANT}, bucket, provider, {_LLM_MEASURE_LIST}
+FROM ({_llm_facts_sql(_HOURS.format(column="requested_at"))}) AS facts
+"""
+
+DELETE_SQL = f"DELETE FROM {{table}} WHERE tenant_id = {_TENANT} AND {_HOURS.format(column='hour')}"
+
+# Days whose facts changed since the last run: calls written (inserted late, outcome or resolution set …), and
+# LLM requests written, which change the facts of their own hour and the tokens of their call's hour. Nothing
+# here changes with the clock alone.
+DIRTY_DAYS_SQL = f"""
+SELECT (started_at AT TIME ZONE 'UTC')::date AS day FROM calls
+WHERE tenant_id = {_TENANT} AND updated_at > :changed_since
+UNION
+SELECT (requested_at AT TIME ZONE 'UTC')::date FROM llm_usage
+WHERE tenant_id = {_TENANT} AND updated_at > :changed_since
+UNION
+SELECT (c.started_at AT TIME ZONE 'UTC')::date FROM llm_usage AS u JOIN calls AS c ON c.id = u.call_id
+WHERE u.tenant_id = {_TENANT} AND u.updated_at > :changed_since AND c.tenant_id = {_TENANT}
+"""
+
+FIRST_DAY_SQL = f"""
+SELECT (least((SELECT min(started_at) FROM calls WHERE tenant_id = {_TENANT}),
+              (SELECT min(requested_at) FROM llm_usage WHERE tenant_id = {_TENANT})) AT TIME ZONE 'UTC')::date
+"""
+
+
+def first_day(tx: Transaction, tenant_id: str) -> date | None:
+    value = tx.value(FIRST_DAY_SQL, tenant_id=tenant_id)
+    return value if isinstance(value, date) else None
+
+
+def dirty_days(tx: Transaction, tenant_id: str, *, changed_since: datetime, **_: Any) -> set[date]:
+    return {row["day"] for row in tx.all(DIRTY_DAYS_SQL, tenant_id=tenant_id, changed_since=changed_since)}
+
+
+def rebuild(tx: Transaction, tenant_id: str, first: date, last: date, as_of: datetime) -> None:
+    """Replace the facts of every hour of days first..last (idempotent: delete, then insert from raw rows)."""
+    params = {"tenant_id": tenant_id, "first_at": midnight(first), "after_last": midnight(last + timedelta(days=1))}
+    for table in ("call_hourly", "llm_hourly"):
+        tx.execute(DELETE_SQL.format(table=table), **params)
+    tx.execute(REBUILD_CALLS_SQL, **params)
+    tx.execute(REBUILD_LLM_SQL, **params)
+
+
+# ---- the query side (endpoints) ----------------------------------------------------------------------------
+
+_CLOSED_HOURS = "hour >= :closed_from AND hour < :closed_to"
+
+
+def call_cells_sql(dim: str, *, outcome_filter: bool = False) -> str:
+    """Rows (local_hour, key, measures) whose sums over any grouping are the range's: rollup hours moved to the
+    local hour in :tz, then the raw edges bucketed there directly. Parameters: HourSplit.params(), tenant_id,
+    tz, and outcome when outcome_filter."""
+    rollup_filter, raw_filter = ("AND key = :outcome", "AND c.outcome = :outcome") if outcome_filter else ("", "")
+    edges = _call_facts_sql(f"{raw_edges('c.started_at')} {raw_filter}", LOCAL_HOUR, (dim,))
+    return f"""
+SELECT hour AT TIME ZONE CAST(:tz AS text) AS local_hour, key, {_MEASURE_LIST}
+FROM call_hourly
+WHERE tenant_id = {_TENANT} AND dim = '{dim}' AND {_CLOSED_HOURS} {rollup_filter}
+UNION ALL
+SELECT bucket, key, {_MEASURE_LIST}
+FROM ({edges}) AS edge
+"""
+
+
+def llm_cells_sql() -> str:
+    """Rows (provider, measures) whose sums per provider are the range's requests (HourSplit.params())."""
+    return f"""
+SELECT provider, {_LLM_MEASURE_LIST}
+FROM llm_hourly
+WHERE tenant_id = {_TENANT} AND {_CLOSED_HOURS}
+UNION ALL
+SELECT provider, {_LLM_MEASURE_LIST}
+FROM ({_llm_facts_sql(raw_edges("requested_at"))}) AS edge
+"""
+
+
+def split_params(tenant_id: str, split: HourSplit, tz: str = "UTC") -> dict[str, Any]:
+    return {"tenant_id": tenant_id, "tz": tz, **split.params()}
