@@ -11,46 +11,38 @@ from typing import Any
 
 from aurion.access import tenant_scope
 from aurion.auth.caller import Caller
-from aurion.metrics.common import range_params
-from aurion.metrics.voice_kpis import call_kpis, voice_kpis_model
+from aurion.metrics.voice_kpis import KPI_SUMS, voice_kpis_model
 from aurion.models.voice import CallKpis, CallMetricsResponse, DailyCallVolume, OutcomeShare, PeakHour
+from aurion.rollups.voice import call_cells_sql, split_params
+from aurion.rollups.window import hour_split, in_zone
 from aurion.voice_params import CallOutcome, LocalDateRange, zone_known_to_database
 
-OUTCOME_FILTER = "AND outcome = :outcome"
-
-# One pass over the calls: counted per local hour (and outcome) first, so the time-zone arithmetic runs once per
-# call and the three lists are rolled up from at most a few thousand hour cells: per local day, per outcome, per
-# (weekday, hour). `percentage` is each row's share of its own grouping set: for the outcome set, the share of
-# all calls in the range. Both wall-clock 02:00 hours of a fall-back night share a cell; they share every bucket.
+# One pass over the call facts per (local hour, outcome) of the range (rollup hours plus raw edges, see
+# aurion.rollups.voice), rolled up to the KPIs (), and per local day, per outcome, per (weekday, hour).
+# `percentage` is each row's share of its own grouping set: for the outcome set, the share of all calls in the
+# range. Both wall-clock 02:00 hours of a fall-back night share a cell; they share every bucket.
 BREAKDOWN_SQL = """
-WITH cells AS (
-    SELECT date_trunc('hour', started_at AT TIME ZONE CAST(:tz AS text)) AS local_hour, outcome,
-           count(*) AS total_calls,
-           count(*) FILTER (WHERE status = 'completed') AS completed_calls,
-           count(*) FILTER (WHERE status = 'failed') AS failed_calls
-    FROM calls
-    WHERE tenant_id = CAST(:tenant_id AS uuid) AND started_at BETWEEN :start AND :end {filters}
-    GROUP BY 1, 2
-)
 SELECT GROUPING(day, outcome, day_of_week, hour) AS grouping_id, day, outcome, day_of_week, hour,
-       sum(total_calls)::bigint AS total_calls,
-       sum(completed_calls)::bigint AS completed_calls,
-       sum(failed_calls)::bigint AS failed_calls,
-       aurion_pct(sum(total_calls), sum(sum(total_calls)) OVER (PARTITION BY GROUPING(day, outcome, day_of_week, hour)))
+       {kpis},
+       aurion_pct(sum(calls), sum(sum(calls)) OVER (PARTITION BY GROUPING(day, outcome, day_of_week, hour)))
            AS percentage
 FROM (
-    SELECT local_hour::date AS day, outcome,
+    SELECT local_hour::date AS day, key AS outcome,
            extract(isodow FROM local_hour)::int AS day_of_week,
            extract(hour FROM local_hour)::int AS hour,
-           total_calls, completed_calls, failed_calls
-    FROM cells
+           calls, completed, failed, completed_timed, completed_seconds, fcr, resolved, tickets, escalated
+    FROM ({cells}) AS cells
 ) c
-GROUP BY GROUPING SETS ((day), (outcome), (day_of_week, hour))
-ORDER BY grouping_id, day, sum(total_calls) DESC, outcome, day_of_week, hour
+GROUP BY GROUPING SETS ((), (day), (outcome), (day_of_week, hour))
+ORDER BY grouping_id, day, sum(calls) DESC, outcome, day_of_week, hour
 """
+_SQL = {
+    outcome_filter: BREAKDOWN_SQL.format(kpis=KPI_SUMS, cells=call_cells_sql("outcome", outcome_filter=outcome_filter))
+    for outcome_filter in (False, True)
+}
 
 # GROUPING(day, outcome, day_of_week, hour): a bit per column, set when the column is not grouped.
-_BY_DAY, _BY_OUTCOME, _BY_CELL = 0b0111, 0b1011, 0b1100
+_TOTALS, _BY_DAY, _BY_OUTCOME, _BY_CELL = 0b1111, 0b0111, 0b1011, 0b1100
 
 
 def _kpis(row: dict[str, Any], dates: LocalDateRange) -> CallKpis:
@@ -62,15 +54,13 @@ def _kpis(row: dict[str, Any], dates: LocalDateRange) -> CallKpis:
 
 
 def call_metrics(caller: Caller, dates: LocalDateRange, *, outcome: CallOutcome | None = None) -> CallMetricsResponse:
-    window = dates.window
-    filters, params = (OUTCOME_FILTER, {"outcome": outcome}) if outcome else ("", {})
+    params = {"outcome": outcome} if outcome else {}
     with zone_known_to_database(), tenant_scope(caller) as scope:
-        kpis = call_kpis(scope.tx, scope.tenant.id, window.start, window.end, filters, **params)
-        rows = scope.tx.all(
-            BREAKDOWN_SQL.format(filters=filters), **range_params(scope.tenant.id, window), tz=dates.tz, **params
-        )
+        split = in_zone(hour_split(scope.tx, scope.tenant.id, dates.window), dates.tz)
+        rows = scope.tx.all(_SQL[outcome is not None], **split_params(scope.tenant.id, split, dates.tz), **params)
+    totals = next(row for row in rows if row["grouping_id"] == _TOTALS)
     return CallMetricsResponse(
-        kpis=_kpis(kpis, dates),
+        kpis=_kpis(totals, dates),
         call_volume=[
             DailyCallVolume(
                 date=row["day"].isoformat(),

@@ -10,68 +10,51 @@ from __future__ import annotations
 
 from aurion.access import tenant_scope
 from aurion.auth.caller import Caller
-from aurion.metrics.common import num, range_params
+from aurion.metrics.common import num
 from aurion.models.voice import HourlyUsage, LlmProviderUsage, MonthlyTrend, UsagePatternsResponse, WeekdayUsage
+from aurion.rollups.voice import call_cells_sql, llm_cells_sql, split_params
+from aurion.rollups.window import hour_split, in_zone
 from aurion.voice_params import LocalDateRange, zone_known_to_database
 
-# One pass over the calls in the range, counted per local hour first (the time-zone arithmetic runs once per
-# call), then rolled up to the totals (), each local hour of the day, each ISO weekday, each local month.
-# The tokens of the calls' LLM requests are summed once, for the totals row. A request for a call is never made
-# before the call started: only requests from the range's start on (less an hour of slack for clocks) are read,
-# through llm_usage_tenant_call_requests_idx, instead of every request of the tenant.
-CALLS_SQL = """
-WITH cells AS (
-    SELECT date_trunc('hour', started_at AT TIME ZONE CAST(:tz AS text)) AS local_hour,
-           count(*) AS total_calls,
-           count(*) FILTER (WHERE status = 'completed') AS completed_calls,
-           count(*) FILTER (WHERE status = 'failed') AS failed_calls,
-           sum(duration_seconds) FILTER (WHERE status = 'completed') AS completed_seconds,
-           count(duration_seconds) FILTER (WHERE status = 'completed') AS timed_completed_calls,
-           count(*) FILTER (WHERE first_call_resolution) AS fcr_calls
-    FROM calls
-    WHERE tenant_id = CAST(:tenant_id AS uuid) AND started_at BETWEEN :start AND :end
-    GROUP BY 1
-), tokens AS (
-    SELECT COALESCE(sum(u.input_tokens::bigint + u.output_tokens), 0) AS total
-    FROM calls c JOIN llm_usage u ON u.call_id = c.id
-    WHERE c.tenant_id = CAST(:tenant_id AS uuid) AND c.started_at BETWEEN :start AND :end
-      AND u.tenant_id = CAST(:tenant_id AS uuid) AND u.call_id IS NOT NULL
-      AND u.requested_at >= CAST(:start AS timestamptz) - interval '1 hour'
-)
+# One pass over the call facts per local hour of the range (rollup hours plus raw edges, see
+# aurion.rollups.voice), rolled up to the totals (), each local hour of the day, each ISO weekday, each local
+# month. The facts carry each call's tokens (its LLM requests, whenever made): the totals row divides their sum.
+CALLS_SQL = f"""
 SELECT GROUPING(hour, day_of_week, month) AS grouping_id, hour, day_of_week, month,
-       COALESCE(sum(total_calls), 0)::bigint AS total_calls,
-       COALESCE(sum(completed_calls), 0)::bigint AS completed_calls,
-       COALESCE(sum(failed_calls), 0)::bigint AS failed_calls,
-       aurion_round1(sum(completed_seconds)::double precision / NULLIF(sum(timed_completed_calls), 0))
+       COALESCE(sum(calls), 0)::bigint AS total_calls,
+       COALESCE(sum(completed), 0)::bigint AS completed_calls,
+       COALESCE(sum(failed), 0)::bigint AS failed_calls,
+       aurion_round1(sum(completed_seconds)::double precision / NULLIF(sum(completed_timed), 0))
            AS avg_duration_seconds,
-       aurion_pct(sum(fcr_calls), sum(total_calls)) AS first_call_resolution_rate,
-       aurion_pct(sum(total_calls), sum(sum(total_calls)) OVER (PARTITION BY GROUPING(hour, day_of_week, month)))
+       aurion_pct(sum(fcr), sum(calls)) AS first_call_resolution_rate,
+       aurion_pct(sum(calls), sum(sum(calls)) OVER (PARTITION BY GROUPING(hour, day_of_week, month)))
            AS percentage,
        CASE WHEN GROUPING(hour, day_of_week, month) = 7
-            THEN aurion_round1((SELECT total FROM tokens)::double precision / NULLIF(sum(total_calls), 0)) END
+            THEN aurion_round1(sum(tokens)::double precision / NULLIF(sum(calls), 0)) END
            AS avg_tokens_per_call
 FROM (
     SELECT extract(hour FROM local_hour)::int AS hour,
            extract(isodow FROM local_hour)::int AS day_of_week,
            to_char(local_hour, 'YYYY-MM') AS month,
-           total_calls, completed_calls, failed_calls, completed_seconds, timed_completed_calls, fcr_calls
-    FROM cells
+           calls, completed, failed, completed_seconds, completed_timed, fcr, tokens
+    FROM ({call_cells_sql("outcome")}) AS cells
 ) c
 GROUP BY GROUPING SETS ((), (hour), (day_of_week), (month))
 ORDER BY grouping_id DESC, hour, day_of_week, month
 """
 
-LLM_SQL = """
+# Requests by requested_at, per provider: no local buckets, so any time zone's range reads the rollups. The
+# average latency divides the exact sums as numeric, which is what avg() of integers does.
+LLM_SQL = f"""
 SELECT provider,
-       count(*) AS total_requests,
-       COALESCE(sum(input_tokens), 0) AS total_input_tokens,
-       COALESCE(sum(output_tokens), 0) AS total_output_tokens,
-       aurion_round1(avg(latency_ms)) AS avg_latency_ms,
-       count(*) FILTER (WHERE is_error) AS error_count
-FROM llm_usage
-WHERE tenant_id = CAST(:tenant_id AS uuid) AND requested_at BETWEEN :start AND :end
+       sum(requests)::bigint AS total_requests,
+       sum(input_tokens)::bigint AS total_input_tokens,
+       sum(output_tokens)::bigint AS total_output_tokens,
+       aurion_round1(sum(latency_ms)::numeric / sum(requests)) AS avg_latency_ms,
+       sum(errors)::bigint AS error_count
+FROM ({llm_cells_sql()}) AS cells
 GROUP BY provider
-ORDER BY count(*) DESC, provider
+ORDER BY sum(requests) DESC, provider
 """
 
 # GROUPING(hour, day_of_week, month): a bit per column, set when the column is not grouped.
@@ -80,9 +63,9 @@ _BY_HOUR, _BY_WEEKDAY, _BY_MONTH = 0b011, 0b101, 0b110
 
 def usage_patterns(caller: Caller, dates: LocalDateRange) -> UsagePatternsResponse:
     with zone_known_to_database(), tenant_scope(caller) as scope:
-        params = range_params(scope.tenant.id, dates.window)
-        rows = scope.tx.all(CALLS_SQL, **params, tz=dates.tz)
-        providers = scope.tx.all(LLM_SQL, **params)
+        split = hour_split(scope.tx, scope.tenant.id, dates.window)
+        rows = scope.tx.all(CALLS_SQL, **split_params(scope.tenant.id, in_zone(split, dates.tz), dates.tz))
+        providers = scope.tx.all(LLM_SQL, **split_params(scope.tenant.id, split))
     totals = rows[0]
     return UsagePatternsResponse(
         hourly_distribution=[

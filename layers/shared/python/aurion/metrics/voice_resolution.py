@@ -13,46 +13,40 @@ from typing import Any
 
 from aurion.access import tenant_scope
 from aurion.auth.caller import Caller
-from aurion.metrics.common import num, range_params
+from aurion.metrics.common import num
 from aurion.models.voice import CategoryResolution, FcrDay, PeriodComparison, VoiceResolutionResponse
+from aurion.rollups.voice import call_cells_sql, split_params
+from aurion.rollups.window import hour_split, in_zone
 from aurion.voice_params import LocalDateRange, zone_known_to_database
 
-# One pass over the range: counted per (local day, category) first, so the time-zone arithmetic runs once per
-# call, then rolled up to the totals (), each day, each category (null category included). Sums of nothing
-# are null, hence the COALESCEs: an empty range has one totals row of zeros.
-RESOLUTION_SQL = """
-WITH cells AS (
-    SELECT (started_at AT TIME ZONE CAST(:tz AS text))::date AS day, category,
-           count(*) AS total_calls,
-           count(*) FILTER (WHERE first_call_resolution) AS fcr_calls,
-           count(*) FILTER (WHERE outcome = 'resolved' OR first_call_resolution) AS resolved_calls,
-           sum(resolution_seconds) AS resolution_seconds,
-           count(resolution_seconds) AS timed_calls
-    FROM calls
-    WHERE tenant_id = CAST(:tenant_id AS uuid) AND started_at BETWEEN :start AND :end
-    GROUP BY 1, 2
-)
+# One pass over the call facts per (local hour, category) of the range (rollup hours plus raw edges, see
+# aurion.rollups.voice), rolled up to the totals (), each local day, each category (null category included).
+# Sums of nothing are null, hence the COALESCEs: an empty range has one totals row of zeros.
+RESOLUTION_SQL = f"""
 SELECT GROUPING(day, category) AS grouping_id, day, category,
-       COALESCE(sum(total_calls), 0)::bigint AS total_calls,
-       COALESCE(sum(fcr_calls), 0)::bigint AS fcr_calls,
-       COALESCE(sum(resolved_calls), 0)::bigint AS resolved_calls,
-       aurion_pct(sum(fcr_calls), sum(total_calls)) AS fcr_rate,
-       aurion_pct(sum(resolved_calls), sum(total_calls)) AS resolution_rate,
-       aurion_round1(sum(resolution_seconds)::double precision / NULLIF(sum(timed_calls), 0))
+       COALESCE(sum(calls), 0)::bigint AS total_calls,
+       COALESCE(sum(fcr), 0)::bigint AS fcr_calls,
+       COALESCE(sum(resolved), 0)::bigint AS resolved_calls,
+       aurion_pct(sum(fcr), sum(calls)) AS fcr_rate,
+       aurion_pct(sum(resolved), sum(calls)) AS resolution_rate,
+       aurion_round1(sum(resolution_seconds)::double precision / NULLIF(sum(timed), 0))
            AS avg_resolution_time_seconds
-FROM cells
+FROM (
+    SELECT local_hour::date AS day, key AS category, calls, fcr, resolved, resolution_seconds, timed
+    FROM ({call_cells_sql("category")}) AS cells
+) c
 GROUP BY GROUPING SETS ((), (day), (category))
-ORDER BY grouping_id DESC, day, sum(total_calls) DESC, category NULLS LAST
+ORDER BY grouping_id DESC, day, sum(calls) DESC, category NULLS LAST
 """
 
-# The previous period's totals, same definitions (no buckets, so no time zone).
-TOTALS_SQL = """
-SELECT count(*) AS total_calls,
-       aurion_pct(count(*) FILTER (WHERE first_call_resolution), count(*)) AS fcr_rate,
-       aurion_pct(count(*) FILTER (WHERE outcome = 'resolved' OR first_call_resolution), count(*)) AS resolution_rate,
-       aurion_round1(avg(resolution_seconds)) AS avg_resolution_time_seconds
-FROM calls
-WHERE tenant_id = CAST(:tenant_id AS uuid) AND started_at BETWEEN :start AND :end
+# The previous period's totals, same definitions (no buckets, so no time zone). The average divides the exact
+# sums as numeric, which is what avg() of integers does.
+TOTALS_SQL = f"""
+SELECT COALESCE(sum(calls), 0)::bigint AS total_calls,
+       aurion_pct(sum(fcr), sum(calls)) AS fcr_rate,
+       aurion_pct(sum(resolved), sum(calls)) AS resolution_rate,
+       aurion_round1(sum(resolution_seconds)::numeric / NULLIF(sum(timed), 0)) AS avg_resolution_time_seconds
+FROM ({call_cells_sql("outcome")}) AS cells
 """
 
 # GROUPING(day, category): a bit per column, set when the column is not grouped.
@@ -98,8 +92,11 @@ def _comparison(current: dict[str, Any], previous: dict[str, Any], dates: LocalD
 
 def voice_resolution_rates(caller: Caller, dates: LocalDateRange) -> VoiceResolutionResponse:
     with zone_known_to_database(), tenant_scope(caller) as scope:
-        rows = scope.tx.all(RESOLUTION_SQL, **range_params(scope.tenant.id, dates.window), tz=dates.tz)
-        previous = scope.tx.one(TOTALS_SQL, **range_params(scope.tenant.id, dates.previous().window))
+        tenant_id = scope.tenant.id
+        split = in_zone(hour_split(scope.tx, tenant_id, dates.window), dates.tz)
+        rows = scope.tx.all(RESOLUTION_SQL, **split_params(tenant_id, split, dates.tz))
+        before = hour_split(scope.tx, tenant_id, dates.previous().window)
+        previous = scope.tx.one(TOTALS_SQL, **split_params(tenant_id, before))
     assert previous is not None
     totals = rows[0]
     return VoiceResolutionResponse(
