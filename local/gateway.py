@@ -550,6 +550,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _handle
 
+    def __getattr__(self, name: str) -> Any:
+        # Any other method (TRACE, QUERY, ...) goes through the pipeline as well, where no route matches it:
+        # the MISSING_AUTHENTICATION_TOKEN response, as API Gateway answers, not http.server's HTML 501.
+        if name.startswith("do_"):
+            return self._handle
+        raise AttributeError(name)
+
     def log_message(self, format: str, *args: Any) -> None:
         # The gateway's access log already covers requests; this one would print query strings.
         return

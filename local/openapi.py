@@ -78,11 +78,15 @@ def build_document() -> tuple[dict[str, Any], list[str]]:
     paths: dict[str, Any] = {}
     schemas: dict[str, Any] = {}
     problems: list[str] = []
+    from aurion.responses import add_common_errors  # the layer is on the path only now
+
     for logical_id in sorted({route.function for route in model.routes}):
         function = model.functions[logical_id]
         module = import_function(function.module_path, logical_id)
-        document = module.app.get_openapi_schema(title=TITLE, version=VERSION).model_dump(
-            mode="json", by_alias=True, exclude_none=True
+        document = add_common_errors(
+            module.app.get_openapi_schema(title=TITLE, version=VERSION).model_dump(
+                mode="json", by_alias=True, exclude_none=True
+            )
         )
         for path, operations in document.get("paths", {}).items():
             for method in operations:

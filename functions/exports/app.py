@@ -10,8 +10,16 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from aurion.auth.roles import EXPORT_ROLES
-from aurion.exports.requests import create_export, download_export, list_exports
-from aurion.exports.schedules import create_schedule, delete_schedule, get_schedule, list_schedules, update_schedule
+from aurion.exports.requests import DOWNLOAD_RESPONSES, create_export, download_export, list_exports
+from aurion.exports.schedules import (
+    CREATED_RESPONSES,
+    DELETED_RESPONSES,
+    create_schedule,
+    delete_schedule,
+    get_schedule,
+    list_schedules,
+    update_schedule,
+)
 from aurion.http import create_app, current_caller
 from aurion.logs import logger
 from aurion.models.exports import (
@@ -44,12 +52,12 @@ def recent() -> ExportList:
     return list_exports(current_caller(app))
 
 
-@app.get(f"{BASE}/export/<export_id>/download")
+@app.get(f"{BASE}/export/<export_id>/download", responses=DOWNLOAD_RESPONSES)
 def download(export_id: str) -> Response[Any]:
     return download_export(current_caller(app), export_id)
 
 
-@app.post(f"{BASE}/export-schedules")
+@app.post(f"{BASE}/export-schedules", responses=CREATED_RESPONSES)
 def new_schedule(body: ScheduleCreate) -> Response[ExportSchedule]:
     return create_schedule(current_caller(app), body)
 
@@ -69,7 +77,7 @@ def change_schedule(schedule_id: str, body: ScheduleUpdate) -> ExportSchedule:
     return update_schedule(current_caller(app), schedule_id, body)
 
 
-@app.delete(f"{BASE}/export-schedules/<schedule_id>")
+@app.delete(f"{BASE}/export-schedules/<schedule_id>", responses=DELETED_RESPONSES)
 def remove_schedule(schedule_id: str) -> Response[Any]:
     return delete_schedule(current_caller(app), schedule_id)
 

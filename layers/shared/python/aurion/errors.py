@@ -46,6 +46,11 @@ class Gone(AurionError):
     detail = "Gone"
 
 
+class UnsupportedMediaType(AurionError):
+    status_code = 415
+    detail = "The request body must be JSON (Content-Type: application/json)"
+
+
 class ServiceUnavailable(AurionError):
     status_code = 503
     detail = "Service temporarily unavailable, retry shortly"

@@ -6,11 +6,11 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestUnsupportedContentType, RequestValidationError
 
 from aurion.api_keys.quota import API_KEY_LIMIT_DETAIL, count_api_key_request
 from aurion.auth.caller import Caller
-from aurion.errors import AurionError
+from aurion.errors import AurionError, InvalidInput, UnsupportedMediaType
 from aurion.logs import logger
 from aurion.ratelimit import RateLimitDecision
 from aurion.redaction import protect_framework_logs
@@ -85,6 +85,27 @@ def create_app(*, roles: Iterable[str] | None = None) -> APIGatewayRestResolver:
         # Never a stack trace to the client; the log line names the type so it can be found.
         logger.exception("unhandled error", extra={"error_type": type(exc).__name__})
         return json_response(500, {"detail": "Internal server error"}, _quota_headers(app))
+
+    @app.exception_handler([RequestUnsupportedContentType, ValueError])
+    def _unreadable_body(exc: Exception) -> Response:
+        # Powertools reads the body before any route code runs and fails on text/plain (RequestUnsupportedContentType),
+        # multipart without a boundary (ValueError) and bytes that are not UTF-8 (UnicodeDecodeError): a 415 or a
+        # 422, not an unhandled error's 500. Any other ValueError is one.
+        event = app.current_event
+        content_type = (event.headers.get("content-type") or "").lower()
+        error: AurionError
+        if isinstance(exc, RequestUnsupportedContentType) or (event.body and content_type.startswith("multipart/")):
+            error = UnsupportedMediaType()
+        elif isinstance(exc, UnicodeDecodeError) and event.body and event.is_base64_encoded:
+            error = InvalidInput(("body",), "The body is not UTF-8 encoded JSON", "json_invalid")
+        else:
+            return _unexpected(exc)
+        if roles is not None:
+            try:
+                current_caller(app).require(roles)
+            except AurionError as refusal:
+                error = refusal
+        return json_response(error.status_code, error.body(), error.headers())
 
     return app
 

@@ -33,7 +33,9 @@ DateTo = Annotated[
 TeamId = Annotated[UUID | None, Query(description="Filter by assignee team UUID")]
 AgentId = Annotated[UUID | None, Query(description="Filter by assignee agent UUID")]
 Limit = Annotated[int, Query(ge=1, le=200, description="Page size (1-200)")]
-Offset = Annotated[int, Query(ge=0, description="Page offset")]
+# Bounded so PostgreSQL's bigint OFFSET can take it (an unbounded one was a 500); no page is that far anyway.
+MAX_OFFSET = 1_000_000_000
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description=f"Page offset (0-{MAX_OFFSET:,})")]
 
 
 @dataclass(frozen=True)

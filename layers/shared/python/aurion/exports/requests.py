@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 from aurion.access import tenant_scope
 from aurion.auth.caller import Caller
@@ -30,10 +31,27 @@ from aurion.exports.storage import exports_bucket, presigned_download
 from aurion.http import json_response
 from aurion.metrics.common import iso_z
 from aurion.models.exports import DownloadPending, ExportCreated, ExportItem, ExportList, ExportRequest
+from aurion.responses import error_response
 
 EXPORT_TTL = timedelta(hours=24)
 LIST_LIMIT = 1000
 RETRY_AFTER_SECONDS = 5
+# The download route's documented answers (it never answers 200); 404, like every route with an id, and the
+# common errors are documented for every route (aurion.responses).
+DOWNLOAD_RESPONSES: dict[int, OpenAPIResponse] = {
+    302: {
+        "description": "Ready: Location is a presigned URL of the file, valid at most 15 minutes",
+        "headers": {"Location": {"description": "The file's presigned URL", "schema": {"type": "string"}}},
+        "content": {},
+    },
+    202: {
+        "description": "Queued or running: retry after Retry-After seconds",
+        "headers": {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}},
+        "content": {"application/json": {"model": DownloadPending}},
+    },
+    409: error_response("The export failed; detail says why"),
+    410: error_response("The export is older than 24 hours: it can no longer be downloaded"),
+}
 # Visible ASCII, as the IETF Idempotency-Key draft's examples; long enough for a UUID or a hash.
 _IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
 

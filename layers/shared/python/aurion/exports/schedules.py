@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 from aurion.access import tenant_scope
 from aurion.auth.caller import Caller
@@ -33,6 +34,10 @@ from aurion.models.exports import (
     ScheduleCreate,
     ScheduleUpdate,
 )
+
+# Documented answers of the routes that do not answer 200 (the 201's schema comes from the return type).
+CREATED_RESPONSES: dict[int, OpenAPIResponse] = {201: {"description": "The new schedule"}}
+DELETED_RESPONSES: dict[int, OpenAPIResponse] = {204: {"description": "Deleted (no body)", "content": {}}}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,77 @@
+"""The requests tests/e2e/test_fuzz_openapi.py found answered with a 500, each pinned down as a plain regression.
+
+Bodies the resolver cannot read (text/plain, multipart without a boundary, bytes that are not UTF-8) used to
+escape as unhandled errors before any route code ran, and a page offset past PostgreSQL's bigint reached the
+database. Each is a 4xx in the API's error shape now, and a caller outside the route's roles still learns nothing
+but 403.
+"""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from tests.integration.test_export_support import EXPORT_PATH, SCHEDULES_PATH
+from tests.support.api import caller_for, get, invoke, rest_event
+
+pytest_plugins = ["tests.integration.test_export_support"]
+
+JSON_BODY = '{"format": "csv", "start_date": "2026-03-01", "end_date": "2026-03-08"}'
+
+
+def _post(exports, path, body, content_type, *, role="tenant_admin", base64_encoded=False):
+    event = rest_event(
+        "POST", path, caller=caller_for(exports.tenant, role), headers={"Content-Type": content_type}, body=body
+    )
+    event["isBase64Encoded"] = base64_encoded
+    return invoke(exports.api, event)
+
+
+@pytest.mark.parametrize("path", [EXPORT_PATH, SCHEDULES_PATH])
+@pytest.mark.parametrize("content_type", ["text/plain", "multipart/form-data", "application/xml"])
+def test_a_body_that_is_not_json_is_a_415_and_creates_nothing(exports, path, content_type):
+    # When an admin sends a JSON text under another content type (multipart without its boundary, too)
+    response = _post(exports, path, JSON_BODY, content_type)
+    # Then a 415 in the API's error shape, and no export was queued
+    assert response.status == 415, response.body
+    assert set(response.body) == {"detail"}
+    assert exports.aws.receive() == []
+
+
+def test_a_body_that_is_not_utf8_is_a_422_in_fastapis_shape(exports):
+    # Given bytes that are not UTF-8, which API Gateway hands on base64-encoded
+    raw = base64.b64encode(b'{"format": "\xff\xfe"}').decode()
+    # When they are posted as JSON
+    response = _post(exports, EXPORT_PATH, raw, "application/json", base64_encoded=True)
+    # Then a validation error on the body
+    assert response.status == 422, response.body
+    assert response.body["detail"][0]["loc"] == ["body"]
+
+
+def test_an_unreadable_body_from_a_role_outside_the_export_roles_is_still_a_403(exports):
+    response = _post(exports, EXPORT_PATH, JSON_BODY, "text/plain", role="agent")
+    assert response.status == 403, response.body
+
+
+def test_a_json_body_under_a_charset_parameter_is_still_read(exports):
+    response = _post(exports, EXPORT_PATH, JSON_BODY, "application/json; charset=utf-8")
+    assert response.status == 200, response.body
+    assert response.body["download_url"].startswith(f"{EXPORT_PATH}/")
+
+
+def test_a_page_offset_past_the_documented_maximum_is_a_422(functions, build):
+    # Given an offset larger than PostgreSQL's bigint, which reached the database as a 500
+    tenant = build.tenant()
+    url = "/api/v2/analytics/conversations/csat/responses?offset=2513144086776871477313536"
+    response = get(functions("conversation_analytics"), url, caller_for(tenant))
+    assert response.status == 422, response.body
+    assert response.body["detail"][0]["loc"] == ["query", "offset"]
+
+
+def test_the_documented_maximum_offset_is_accepted(functions, build):
+    tenant = build.tenant()
+    url = "/api/v2/analytics/conversations/csat/responses?offset=1000000000"
+    response = get(functions("conversation_analytics"), url, caller_for(tenant))
+    assert response.status == 200, response.body
+    assert response.body["items"] == []
