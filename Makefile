@@ -16,7 +16,7 @@ export SAM_CLI_TELEMETRY := 0
 # USER given on the command line counts.
 USER_ARG = $(if $(filter command line,$(origin USER)),--user $(USER))
 
-.PHONY: help install run test token seed migrate openapi bench lint typecheck fmt template-lint sam-build ci clean
+.PHONY: help install run test fuzz token seed migrate openapi bench lint typecheck fmt template-lint sam-build ci clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -34,6 +34,9 @@ run: install ## serve the API on http://127.0.0.1:$(PORT) with demo data (embedd
 
 test: install ## run the test suite (DATABASE_URL if set, else an embedded PostgreSQL)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+fuzz: install ## fuzz every operation of docs/openapi.json through the local gateway: FUZZ_MAX_EXAMPLES (200) each
+	FUZZ_MAX_EXAMPLES=$(or $(FUZZ_MAX_EXAMPLES),200) $(PY) -m pytest -q tests/e2e/test_fuzz_openapi.py $(PYTEST_ARGS)
 
 token: install ## print a session token: make token ROLE=tenant_admin TENANT=acme [USER=<uuid>]
 	@$(PY) -m local.token --role "$(ROLE)" --tenant "$(TENANT)" $(USER_ARG)
