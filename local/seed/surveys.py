@@ -35,11 +35,13 @@ def insert_surveys_sql() -> str:
     )
     return f"""
 INSERT INTO csat_surveys (id, tenant_id, conversation_id, contact_id, channel, sent_at, responded_at, rating,
-                          comment, followup_answer)
+                          comment, followup_answer, updated_at)
 SELECT {event_id("csat", "sent_at", "n")}, pg_temp.seed_tenant(), id, contact_id, channel, sent_at, responded_at,
        rating,
        CASE WHEN rating IS NOT NULL AND {_d.u("comment")} < {COMMENT_SHARE} THEN {comment} END,
-       CASE WHEN rating IS NOT NULL AND {_d.u("followup")} < {FOLLOWUP_SHARE} THEN {followup} END
+       CASE WHEN rating IS NOT NULL AND {_d.u("followup")} < {FOLLOWUP_SHARE} THEN {followup} END,
+       -- The last write: the answer, or the survey going out (same seed, same rows).
+       coalesce(responded_at, sent_at)
 FROM (
     SELECT n, id, contact_id, channel, sent_at, responded_at,
            -- Every response carries a rating; breaches and escalations drag it down.

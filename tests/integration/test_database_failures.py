@@ -30,9 +30,9 @@ def test_a_query_over_the_statement_timeout_answers_503(functions, build, monkey
     get_settings.cache_clear()
     reset_database()
     module = functions("conversation_analytics")
-    import aurion.metrics.overview as overview
+    import aurion.rollups.conversations as conversation_facts
 
-    monkeypatch.setattr(overview, "OVERVIEW_SQL", "SELECT pg_sleep(1)")
+    monkeypatch.setattr(conversation_facts, "RANGE_FACTS_SQL", "SELECT pg_sleep(1)")
     # When the request runs
     response = get(module, OVERVIEW, caller_for(tenant))
     # Then the timeout becomes a 503

@@ -40,7 +40,7 @@ EVENT_TIMES = {
     "email_channels": ["created_at"],
     "help_center_articles": ["created_at", "published_at"],
     "conversations": ["created_at", "first_response_at", "resolved_at", "updated_at"],
-    "csat_surveys": ["sent_at", "responded_at"],
+    "csat_surveys": ["sent_at", "responded_at", "updated_at"],
     "article_views": ["viewed_at"],
     "article_feedback": ["created_at"],
     "email_messages": ["sent_at"],
