@@ -90,6 +90,21 @@ def test_a_closed_database_port_is_a_503_with_retry_after_within_5_seconds(stack
     assert b"127.0.0.1" not in result.body
 
 
+def test_an_api_key_while_the_database_is_unreachable_is_a_503_with_retry_after_not_a_500(stack, tenant):
+    # Given a tenant with API-key access and a live key (the authorizer looks keys up in the database)
+    admin = stack.token("tenant_admin", tenant)
+    assert stack.request("PUT", "/api/v2/analytics/api-keys/access", token=admin, body={"enabled": True}).status == 200
+    created = stack.request("POST", "/api/v2/analytics/api-keys", token=admin, body={"name": "faults"})
+    key = json.loads(created.body)["api_key"]
+    # When the database goes away and the key is used
+    stack.configure(AURION_DB_URL="postgresql://aurion_app:x@127.0.0.1:1/aurion")
+    started = time.monotonic()
+    result = stack.request("GET", TEAMS, headers={"X-API-Key": key})
+    # Then the authorizer's failure is the template's retryable 503, like the functions' own
+    assert_retry_later(result)
+    assert time.monotonic() - started < FAST_ENOUGH_S
+
+
 def test_a_database_that_accepts_but_never_answers_is_a_503_after_the_connect_timeout_not_a_hang(stack, tenant):
     # Given a database address that accepts TCP connections and then says nothing (a wedged proxy)
     silent = socket.socket()
