@@ -105,7 +105,7 @@ def test_an_api_key_while_the_database_is_unreachable_is_a_503_with_retry_after_
     assert time.monotonic() - started < FAST_ENOUGH_S
 
 
-def test_a_database_that_accepts_but_never_answers_is_a_503_after_the_connect_timeout_not_a_hang(stack, tenant):
+def test_a_database_that_accepts_but_never_answers_is_a_503_within_5_seconds_not_a_hang(stack, tenant):
     # Given a database address that accepts TCP connections and then says nothing (a wedged proxy)
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))
@@ -117,9 +117,9 @@ def test_a_database_that_accepts_but_never_answers_is_a_503_after_the_connect_ti
         result, elapsed = timed_get(stack, tenant)
     finally:
         silent.close()
-    # Then the connect timeout, not the Lambda timeout, bounds the wait
+    # Then the connect timeout, not the Lambda timeout, bounds the wait: a 503 within 5 s
     assert_retry_later(result)
-    assert elapsed < get_settings().db_connect_timeout_s + 1.5
+    assert elapsed < get_settings().db_connect_timeout_s + 1.5 <= 5.0
 
 
 def test_a_query_held_past_the_statement_timeout_is_a_503_and_the_next_request_succeeds(stack, tenant, database):

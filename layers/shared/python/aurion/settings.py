@@ -19,7 +19,9 @@ class Settings(BaseModel):
     db_url: SecretStr = Field(description="postgresql://user:password@host:port/dbname of the app role")
     # Below the Lambda timeout (29 s at API Gateway) so a slow query fails as a clean 503, never a hang.
     db_statement_timeout_ms: int = Field(default=10_000, ge=100, le=25_000)
-    db_connect_timeout_s: float = Field(default=5.0, gt=0, le=20)
+    # A wedged database (or proxy) must turn into a 503 the client can retry within 5 s; a healthy one in the
+    # same VPC connects in milliseconds.
+    db_connect_timeout_s: float = Field(default=3.0, gt=0, le=20)
     session_secret: SecretStr
     cors_allowed_origins: list[str] = Field(default_factory=lambda: ["http://localhost:5173"])
     redis_url: str | None = None
