@@ -1,14 +1,15 @@
 """The requests tests/e2e/test_fuzz_openapi.py found answered with a 500, each pinned down as a plain regression.
 
 Bodies the resolver cannot read (text/plain, multipart without a boundary, bytes that are not UTF-8) used to
-escape as unhandled errors before any route code ran, and a page offset past PostgreSQL's bigint reached the
-database. Each is a 4xx in the API's error shape now, and a caller outside the route's roles still learns nothing
-but 403.
+escape as unhandled errors before any route code ran; a page offset past PostgreSQL's bigint reached the
+database, and so did a name with a NUL character, which PostgreSQL text cannot hold. Each is a 4xx in the API's
+error shape now, and a caller outside the route's roles still learns nothing but 403.
 """
 
 from __future__ import annotations
 
 import base64
+import json
 
 import pytest
 
@@ -75,3 +76,21 @@ def test_the_documented_maximum_offset_is_accepted(functions, build):
     response = get(functions("conversation_analytics"), url, caller_for(tenant))
     assert response.status == 200, response.body
     assert response.body["items"] == []
+
+
+@pytest.mark.parametrize("name", ["Weekly\x00report", "Weekly\nreport", "tab\there"])
+def test_a_schedule_name_with_a_control_character_is_a_422_not_a_500(exports, name):
+    # Given a name PostgreSQL text cannot store (NUL), or one that would break the lists showing it
+    body = {"name": name, "cadence": "daily", "time_of_day": "08:00", "format": "csv"}
+    # When an admin creates a schedule with it
+    response = _post(exports, SCHEDULES_PATH, json.dumps(body), "application/json")
+    # Then a validation error on the name
+    assert response.status == 422, response.body
+    assert response.body["detail"][0]["loc"] == ["body", "name"]
+
+
+def test_a_schedule_name_with_accents_and_punctuation_is_fine(exports):
+    body = {"name": "Rapport hebdo: équipe N°1 (été)", "cadence": "daily", "time_of_day": "08:00", "format": "csv"}
+    response = _post(exports, SCHEDULES_PATH, json.dumps(body), "application/json")
+    assert response.status == 201, response.body
+    assert response.body["name"] == body["name"]

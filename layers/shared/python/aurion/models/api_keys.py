@@ -10,9 +10,12 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
-from aurion.models.base import SpecModel
+from aurion.models.base import NO_CONTROL_CHARACTERS, SpecModel
 
-KeyName = Annotated[StrictStr, Field(min_length=1, max_length=100, description="What the key is for, for people")]
+KeyName = Annotated[
+    StrictStr,
+    Field(min_length=1, max_length=100, pattern=NO_CONTROL_CHARACTERS, description="What the key is for, for people"),
+]
 
 
 class ApiKeyCreate(BaseModel):

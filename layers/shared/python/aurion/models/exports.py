@@ -25,7 +25,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from aurion.models.base import SpecModel
+from aurion.models.base import NO_CONTROL_CHARACTERS, SpecModel
 
 MAX_EXPORT_DAYS = 366
 
@@ -71,7 +71,7 @@ def _time_of_day(value: Any) -> str:
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 TimeZoneName = Annotated[str, BeforeValidator(_time_zone)]
 TimeOfDay = Annotated[str, BeforeValidator(_time_of_day)]
-ScheduleName = Annotated[StrictStr, Field(min_length=1, max_length=200)]
+ScheduleName = Annotated[StrictStr, Field(min_length=1, max_length=200, pattern=NO_CONTROL_CHARACTERS)]
 DayOfMonth = Annotated[int, Field(strict=True, ge=1, le=28)]
 
 
