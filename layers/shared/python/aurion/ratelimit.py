@@ -18,17 +18,16 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from typing import Final
-
-from limits import RateLimitItem, RateLimitItemPerMinute
-from limits.errors import ConfigurationError, StorageError
-from limits.storage import MemoryStorage, storage_from_string
-from limits.strategies import MovingWindowRateLimiter
-from redis.backoff import NoBackoff
-from redis.retry import Retry
+from typing import TYPE_CHECKING, Final
 
 from aurion.errors import RateLimited, rate_limit_headers
 from aurion.logs import logger
+
+if TYPE_CHECKING:
+    from limits import RateLimitItem
+    from limits.strategies import MovingWindowRateLimiter
+# `limits` and `redis` are imported when a limiter is first made: every API function imports this module (the
+# API-key quota), but only the phone search and API-key requests count anything, so the rest never load them.
 
 SEARCH_LIMIT: Final = 10
 # The spec's per-API-key limit.
@@ -61,6 +60,13 @@ class UserRateLimiter:
     """`limit` requests per minute per (tenant, user) for one named action."""
 
     def __init__(self, action: str, limit: int, redis_url: str | None, *, key_prefix: str = KEY_PREFIX) -> None:
+        from limits import RateLimitItemPerMinute
+        from limits.errors import ConfigurationError
+        from limits.storage import storage_from_string
+        from limits.strategies import MovingWindowRateLimiter
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
+
         self.redis_url = redis_url
         self.item: RateLimitItem = RateLimitItemPerMinute(limit, namespace=action)
         self._shared: MovingWindowRateLimiter | None = None
@@ -89,6 +95,9 @@ class UserRateLimiter:
 
     def _local_limiter(self) -> MovingWindowRateLimiter:
         if self._local is None:
+            from limits.storage import MemoryStorage
+            from limits.strategies import MovingWindowRateLimiter
+
             self._local = MovingWindowRateLimiter(MemoryStorage())
         return self._local
 
@@ -106,6 +115,8 @@ class UserRateLimiter:
         )
 
     def hit(self, tenant_id: str, user_id: str) -> RateLimitDecision:
+        from limits.errors import StorageError
+
         identifiers = (tenant_id, user_id)
         if self._shared is not None and time.monotonic() >= self._shared_down_until:
             try:

@@ -40,8 +40,6 @@ from aurion.exports.report import report_data
 from aurion.exports.storage import MultipartUpload
 from aurion.exports.writers.csv import write_csv
 from aurion.exports.writers.json import write_json
-from aurion.exports.writers.pdf import write_pdf
-from aurion.exports.writers.xlsx import write_xlsx
 from aurion.logs import logger
 
 PII_NOTE = "Phone numbers show their last 4 digits, emails are masked, free text is redacted."
@@ -143,7 +141,11 @@ def _about(job: ExportJob, generated_at: datetime, datasets: list[str]) -> dict[
 def write_file(out: Any, ctx: DatasetContext, config: ExportConfig) -> int:
     """Write the export's file in its format; returns the number of data rows written."""
     job, generated_at = ctx.job, clock.utcnow()
+    # The PDF and Excel writers import fpdf2 (and Pillow) and openpyxl (and lxml): only for their own format, so
+    # a cold start that writes CSV or JSON does not pay for them.
     if job.options.format == "pdf":
+        from aurion.exports.writers.pdf import write_pdf
+
         data = report_data(ctx, detail_rows=config.pdf_detail_rows, generated_at=generated_at)
         return write_pdf(out, data, compress=config.pdf_compress)
     datasets = build_datasets(ctx)
@@ -153,6 +155,8 @@ def write_file(out: Any, ctx: DatasetContext, config: ExportConfig) -> int:
     if job.options.format == "json":
         return write_json(out, datasets, about)
     if job.options.format == "xlsx":
+        from aurion.exports.writers.xlsx import write_xlsx
+
         labels = [
             ("Report", f"Aurion Analytics export - {SCOPE_LABELS[job.options.scope]}"),
             ("Tenant", job.tenant_name),
