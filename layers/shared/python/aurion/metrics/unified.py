@@ -10,17 +10,13 @@ from typing import Any
 
 from aurion.access import tenant_scope
 from aurion.auth.caller import Caller
-from aurion.metrics.common import num, pct, range_params
-from aurion.metrics.help_center import ai_resolutions, help_center_stats
+from aurion.metrics.common import num, pct
 from aurion.metrics.overview import overview_model, overview_row
 from aurion.metrics.voice_kpis import call_kpis, voice_kpis_model
 from aurion.models.unified import CrossProductBlock, CsBlock, KbBlock, UnifiedOverviewResponse
 from aurion.params import DateRange
-
-CSAT_AVG_SQL = """
-SELECT aurion_round1(avg(rating)) FROM csat_surveys
-WHERE tenant_id = CAST(:tenant_id AS uuid) AND responded_at BETWEEN :start AND :end
-"""
+from aurion.rollups.csat import csat_totals
+from aurion.rollups.help_center import help_center_stats
 
 
 def profile_of(products: frozenset[str]) -> str:
@@ -41,12 +37,12 @@ def _cross(kpis: dict[str, Any], overview: dict[str, Any]) -> CrossProductBlock:
     )
 
 
-def _kb(stats: dict[str, Any], ai_resolved: int) -> KbBlock:
+def _kb(stats: dict[str, Any]) -> KbBlock:
     return KbBlock(
         total_published=stats["published_articles"],
         total_views=stats["total_views"],
         helpfulness_rate=pct(stats["helpful"], stats["helpful"] + stats["not_helpful"]),
-        ai_resolutions=ai_resolved,
+        ai_resolutions=stats["ai_resolutions"],
     )
 
 
@@ -55,10 +51,8 @@ def unified_overview(caller: Caller, window: DateRange) -> UnifiedOverviewRespon
         tx, tenant_id, products = scope.tx, scope.tenant.id, scope.tenant.products
         kpis = call_kpis(tx, tenant_id, window.start, window.end) if "voice" in products else None
         overview = overview_row(tx, tenant_id, window) if "helpdesk" in products else None
-        csat_avg = tx.value(CSAT_AVG_SQL, **range_params(tenant_id, window)) if overview else None
-        kb = None
-        if "knowledge_base" in products:
-            kb = _kb(help_center_stats(tx, tenant_id, window), ai_resolutions(tx, tenant_id, window))
+        csat_avg = csat_totals(tx, tenant_id, window)["avg_rating"] if overview else None
+        kb = _kb(help_center_stats(tx, tenant_id, window)) if "knowledge_base" in products else None
     cs = None
     if overview is not None:
         cs = CsBlock(**overview_model(overview).model_dump(), csat_avg=num(csat_avg))

@@ -1,0 +1,92 @@
+-- Daily rollups of CSAT, help-center and email data (the families of aurion/rollups/csat.py, help_center.py
+-- and email.py), maintained by the same aggregator run as conversation_daily (0007) and read the same way:
+-- rollup days plus raw edges, summed. docs/metrics.md, "Rollups", states what is exact.
+
+-- CSAT responses per UTC day of responded_at and the conversation's assignee and team ('' for none): the
+-- CSAT endpoint filters and groups by exactly these. Ratings are kept as counts per value, so averages,
+-- positive counts and the distribution are exact sums.
+CREATE TABLE csat_daily (
+    tenant_id uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    day       date NOT NULL,
+    agent     text NOT NULL,
+    team      text NOT NULL,
+    responses integer NOT NULL,
+    rating_1  integer NOT NULL,
+    rating_2  integer NOT NULL,
+    rating_3  integer NOT NULL,
+    rating_4  integer NOT NULL,
+    rating_5  integer NOT NULL,
+    PRIMARY KEY (tenant_id, day, agent, team)
+);
+
+-- Per article and UTC day: views by viewed_at, feedback by its created_at, AI resolutions with the article by
+-- the conversation's created_at. Deleting an article deletes its views and feedback, and its facts with them.
+CREATE TABLE article_daily (
+    tenant_id      uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    day            date NOT NULL,
+    article_id     uuid NOT NULL REFERENCES help_center_articles (id) ON DELETE CASCADE,
+    views          integer NOT NULL,
+    deflected      integer NOT NULL,
+    helpful        integer NOT NULL,
+    not_helpful    integer NOT NULL,
+    ai_resolutions integer NOT NULL,
+    PRIMARY KEY (tenant_id, day, article_id)
+);
+
+-- Per email channel and UTC day: conversations by created_at, messages by sent_at. channel_id is null for
+-- email-channel conversations without a mailbox. Deleting a channel deletes its messages, and its facts with
+-- them (its conversations lose the channel: that write marks their days for the next run).
+CREATE TABLE email_daily (
+    tenant_id             uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    day                   date NOT NULL,
+    channel_id            uuid REFERENCES email_channels (id) ON DELETE CASCADE,
+    email_conversations   integer NOT NULL,
+    channel_conversations integer NOT NULL,
+    inbound_messages      integer NOT NULL,
+    outbound_messages     integer NOT NULL
+);
+CREATE UNIQUE INDEX email_daily_key_idx
+    ON email_daily (tenant_id, day, coalesce(channel_id, '00000000-0000-0000-0000-000000000000'::uuid));
+
+-- Views, feedback and messages arrive late (tracking and mail ingestion lag, backfills) and a view is marked
+-- "led to a conversation" up to 24 hours after it happened: the aggregator finds those rows by updated_at.
+-- A non-volatile default, so existing rows are not rewritten.
+ALTER TABLE article_views ADD COLUMN updated_at timestamptz NOT NULL DEFAULT now();
+ALTER TABLE article_feedback ADD COLUMN updated_at timestamptz NOT NULL DEFAULT now();
+ALTER TABLE email_messages ADD COLUMN updated_at timestamptz NOT NULL DEFAULT now();
+CREATE TRIGGER article_views_touch BEFORE UPDATE ON article_views
+    FOR EACH ROW EXECUTE FUNCTION aurion_touch_updated_at();
+CREATE TRIGGER article_feedback_touch BEFORE UPDATE ON article_feedback
+    FOR EACH ROW EXECUTE FUNCTION aurion_touch_updated_at();
+CREATE TRIGGER email_messages_touch BEFORE UPDATE ON email_messages
+    FOR EACH ROW EXECUTE FUNCTION aurion_touch_updated_at();
+CREATE INDEX article_views_tenant_updated_idx ON article_views (tenant_id, updated_at);
+CREATE INDEX article_feedback_tenant_updated_idx ON article_feedback (tenant_id, updated_at);
+CREATE INDEX email_messages_tenant_updated_idx ON email_messages (tenant_id, updated_at);
+
+-- A reassigned conversation moves its responses to another agent's facts: the aggregator goes from changed
+-- conversations to their surveys.
+CREATE INDEX csat_surveys_conversation_idx ON csat_surveys (conversation_id);
+-- The responses drilldown pages newest first: read in index order instead of sorting the whole range.
+CREATE INDEX csat_surveys_tenant_responded_desc_idx ON csat_surveys (tenant_id, responded_at DESC, id DESC)
+    WHERE responded_at IS NOT NULL;
+
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['csat_daily', 'article_daily', 'email_daily'] LOOP
+        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
+        EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
+        EXECUTE format(
+            'CREATE POLICY tenant_isolation ON %I USING (tenant_id = aurion_current_tenant()) '
+            'WITH CHECK (tenant_id = aurion_current_tenant())', t);
+    END LOOP;
+END
+$$;
+
+GRANT SELECT, INSERT, UPDATE, DELETE ON csat_daily, article_daily, email_daily TO aurion_app;
+
+-- rollup_state says which days every family covers, and these tables start empty: forget it, so the next
+-- aggregator run takes the first-run path and rebuilds every day of every family (queries read raw until then).
+TRUNCATE rollup_state;

@@ -1,0 +1,167 @@
+"""CSAT responses per UTC day of responded_at, assignee and team: how the rollup is built and a range is read.
+
+A fact row counts responses and ratings per value, so any set of days sums to exactly what aggregating the
+responses would give. The agent and team of a response are its conversation's current ones: a reassigned
+conversation (its updated_at moves) marks the days of its responses for rebuilding.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from aurion.db import Transaction
+from aurion.params import DateRange
+from aurion.rollups.window import range_split, raw_edges
+
+MEASURES = ("responses", "rating_1", "rating_2", "rating_3", "rating_4", "rating_5")
+_MEASURE_LIST = ", ".join(MEASURES)
+
+
+def _facts_sql(where: str) -> str:
+    """Facts grouped by (day, agent, team) of the tenant's responses whose responded_at matches `where`."""
+    return f"""
+SELECT (s.responded_at AT TIME ZONE 'UTC')::date AS day,
+       coalesce(c.assignee_user_id::text, '') AS agent, coalesce(c.team_id::text, '') AS team,
+       count(*) AS responses,
+       count(*) FILTER (WHERE s.rating = 1) AS rating_1,
+       count(*) FILTER (WHERE s.rating = 2) AS rating_2,
+       count(*) FILTER (WHERE s.rating = 3) AS rating_3,
+       count(*) FILTER (WHERE s.rating = 4) AS rating_4,
+       count(*) FILTER (WHERE s.rating = 5) AS rating_5
+FROM csat_surveys s
+JOIN conversations c ON c.id = s.conversation_id
+WHERE s.tenant_id = CAST(:tenant_id AS uuid) AND {where}
+GROUP BY 1, 2, 3
+"""
+
+
+# ---- the rollup side (aggregator) --------------------------------------------------------------------------
+
+# Explicitly UTC midnights, whatever the session's time zone.
+_DAYS = """s.responded_at >= CAST(:first AS date)::timestamp AT TIME ZONE 'UTC'
+       AND s.responded_at < (CAST(:last AS date) + 1)::timestamp AT TIME ZONE 'UTC'"""
+
+REBUILD_SQL = f"""
+INSERT INTO csat_daily (tenant_id, day, agent, team, {_MEASURE_LIST})
+SELECT CAST(:tenant_id AS uuid), day, agent, team, {_MEASURE_LIST} FROM ({_facts_sql(_DAYS)}) AS facts
+"""
+DELETE_SQL = "DELETE FROM csat_daily WHERE tenant_id = CAST(:tenant_id AS uuid) AND day BETWEEN :first AND :last"
+
+# Surveys written since the last run (answered late, re-rated) and surveys of conversations written since
+# (reassigned to another agent or team). A survey whose responded_at moved or was cleared leaves its old day
+# stale (docs/metrics.md).
+DIRTY_DAYS_SQL = """
+SELECT (responded_at AT TIME ZONE 'UTC')::date AS day FROM csat_surveys
+WHERE tenant_id = CAST(:tenant_id AS uuid) AND updated_at > :changed_since AND responded_at IS NOT NULL
+UNION
+SELECT (s.responded_at AT TIME ZONE 'UTC')::date FROM conversations c
+JOIN csat_surveys s ON s.conversation_id = c.id
+WHERE c.tenant_id = CAST(:tenant_id AS uuid) AND c.updated_at > :changed_since AND s.responded_at IS NOT NULL
+"""
+
+FIRST_DAY_SQL = """
+SELECT (min(responded_at) AT TIME ZONE 'UTC')::date FROM csat_surveys WHERE tenant_id = CAST(:tenant_id AS uuid)
+"""
+
+
+def first_day(tx: Transaction, tenant_id: str) -> date | None:
+    value = tx.value(FIRST_DAY_SQL, tenant_id=tenant_id)
+    return value if isinstance(value, date) else None
+
+
+def dirty_days(tx: Transaction, tenant_id: str, *, changed_since: datetime, **_: Any) -> set[date]:
+    return {row["day"] for row in tx.all(DIRTY_DAYS_SQL, tenant_id=tenant_id, changed_since=changed_since)}
+
+
+def rebuild(tx: Transaction, tenant_id: str, first: date, last: date, as_of: datetime) -> None:
+    """Replace the facts of days first..last (idempotent: delete, then insert from raw rows)."""
+    tx.execute(DELETE_SQL, tenant_id=tenant_id, first=first, last=last)
+    tx.execute(REBUILD_SQL, tenant_id=tenant_id, first=first, last=last)
+
+
+# ---- the query side (endpoints) ----------------------------------------------------------------------------
+
+
+def range_facts_cte(team_id: str | None, agent_id: str | None) -> tuple[str, dict[str, Any]]:
+    """`facts`: the range's fact rows (rollup days + raw edges), optionally of one agent / team (with split params)."""
+    filters, params = "", {}
+    if team_id is not None:
+        filters += " AND team = CAST(CAST(:team_id AS uuid) AS text)"
+        params["team_id"] = team_id
+    if agent_id is not None:
+        filters += " AND agent = CAST(CAST(:agent_id AS uuid) AS text)"
+        params["agent_id"] = agent_id
+    cte = f"""
+facts AS (
+    SELECT * FROM (
+        SELECT day, agent, team, {_MEASURE_LIST} FROM csat_daily
+        WHERE tenant_id = CAST(:tenant_id AS uuid) AND day >= :day_from AND day < :day_to
+        UNION ALL
+        SELECT day, agent, team, {_MEASURE_LIST} FROM ({_facts_sql(raw_edges("s.responded_at"))}) AS edge
+    ) AS merged
+    WHERE true {filters}
+)"""
+    return cte, params
+
+
+# Rated, positive and the rating sum, from the per-value counts of a summed row.
+RATED = "(rating_1 + rating_2 + rating_3 + rating_4 + rating_5)"
+POSITIVE = "(rating_4 + rating_5)"
+# numeric / numeric, as avg(smallint) computes it, so rounding sees the same value.
+AVG_RATING = (
+    "aurion_round1((rating_1 + 2 * rating_2 + 3 * rating_3 + 4 * rating_4 + 5 * rating_5)::numeric"
+    f" / NULLIF({RATED}, 0))"
+)
+
+_SUMS = ", ".join(f"sum({m})::bigint AS {m}" for m in MEASURES)
+
+CSAT_SQL = """
+WITH {facts}, sums AS (
+    SELECT GROUPING(day) AS all_days, GROUPING(agent) AS all_agents, day, agent, {sums}
+    FROM (SELECT CASE WHEN day >= (CAST(:trend_start AS timestamptz) AT TIME ZONE 'UTC')::date THEN day END AS day,
+                 agent, {measures}
+          FROM facts) AS f
+    GROUP BY GROUPING SETS ((), (day), (agent))
+)
+SELECT all_days, all_agents, day, agent, {measures},
+       {rated} AS rated, {positive} AS positive, {avg} AS avg_rating, aurion_pct({positive}, {rated}) AS positive_rate,
+       (SELECT name FROM users WHERE id = CAST(NULLIF(agent, '') AS uuid)) AS agent_name
+FROM sums
+"""
+
+TOTALS_SQL = """
+WITH {facts}, sums AS (SELECT {sums} FROM facts)
+SELECT coalesce(responses, 0) AS responses, {avg} AS avg_rating FROM sums
+"""
+
+
+def csat_rows(
+    tx: Transaction,
+    tenant_id: str,
+    window: DateRange,
+    trend_start: datetime,
+    *,
+    team_id: str | None = None,
+    agent_id: str | None = None,
+) -> list[dict[str, Any]]:
+    """Summed facts: one overall row (all_days and all_agents), one per trend day, one per agent key."""
+    split = range_split(tx, tenant_id, window)
+    facts, params = range_facts_cte(team_id, agent_id)
+    sql = CSAT_SQL.format(
+        facts=facts, sums=_SUMS, measures=_MEASURE_LIST, rated=RATED, positive=POSITIVE, avg=AVG_RATING
+    )
+    return tx.all(sql, tenant_id=tenant_id, trend_start=trend_start, **split.params(), **params)
+
+
+def csat_totals(
+    tx: Transaction, tenant_id: str, window: DateRange, *, team_id: str | None = None, agent_id: str | None = None
+) -> dict[str, Any]:
+    """responses and avg_rating over the range (the drilldown's total, the unified overview's average)."""
+    facts, params = range_facts_cte(team_id, agent_id)
+    split = range_split(tx, tenant_id, window)
+    row = tx.one(
+        TOTALS_SQL.format(facts=facts, sums=_SUMS, avg=AVG_RATING), tenant_id=tenant_id, **split.params(), **params
+    )
+    assert row is not None  # an aggregate without GROUP BY always returns one row
+    return row
