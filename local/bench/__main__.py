@@ -19,6 +19,7 @@ import pg8000.native
 
 from local import embedded_pg
 from local.bench.endpoints import CONVERSATION_ENDPOINTS, VOICE_ENDPOINTS, Endpoint
+from local.bench.pipeline import measure_pipeline
 from local.bench.report import Row, write_report
 from local.bench.timing import SqlClock, time_endpoint
 from local.function_loader import import_function
@@ -131,6 +132,13 @@ def main() -> None:
 
     admin_url, app_url = prepare_database()
     tenant_id = ensure_tenant(admin_url, "bench", args.conversations, args.calls)
+    # Also leaves the rollups up to date, as the aggregator keeps them in production.
+    pipeline = measure_pipeline(admin_url, app_url, tenant_id)
+    print(
+        f"aggregator: full rebuild {pipeline.full_rebuild_s} s ({pipeline.full_rebuild_days} days), "
+        f"after an hour of traffic {pipeline.hour_run_s} s ({pipeline.hour_run_days} days)",
+        flush=True,
+    )
     os.environ.update({"AURION_DB_URL": app_url, "AURION_SESSION_SECRET": SESSION_SECRET})
     caller = {"tenant_id": tenant_id, "user_id": "bench", "role": "tenant_admin"}
     from aurion.ratelimit import reset_limiters
@@ -177,6 +185,7 @@ def main() -> None:
         runs=args.runs,
         admin_url=admin_url,
         exports=exports,
+        pipeline=pipeline,
         command=" ".join(["python -m local.bench", *sys.argv[1:]]),
     )
     print(f"wrote {args.output}")

@@ -77,10 +77,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def update_rollups(database_url: str, tenant_id: str) -> str:
     """The aggregator's run for the new tenant, so its dashboards read rollups at once (as after 5 minutes)."""
-    from aurion.db import Database
-    from aurion.rollups.aggregator import run_tenant
+    from aurion.rollups.aggregator import aggregator_database, run_tenant
 
-    database = Database(database_url, statement_timeout_ms=25_000, connect_timeout_s=10)
+    database = aggregator_database(database_url)
     try:
         result = run_tenant(database, str(tenant_id))
     finally:

@@ -12,15 +12,25 @@ from typing import Any
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from aurion.db import get_database
+from aurion.db import Database
 from aurion.logs import logger
-from aurion.rollups.aggregator import run_all
+from aurion.rollups.aggregator import aggregator_database, run_all
+from aurion.settings import get_settings
 
 metrics = Metrics(namespace="AurionAnalytics", service="rollup-aggregator")
+_database: Database | None = None
+
+
+def _aggregator_database() -> Database:
+    """One connection per execution environment, opened lazily, as for the API functions."""
+    global _database
+    if _database is None:
+        _database = aggregator_database(get_settings().db_url.get_secret_value())
+    return _database
 
 
 def handle_aggregator_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    results = run_all(get_database())
+    results = run_all(_aggregator_database())
     done = [result for result in results if not result.skipped]
     lags = [result.lag_seconds for result in done if result.lag_seconds is not None]
     summary = {
