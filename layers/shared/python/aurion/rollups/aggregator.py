@@ -23,7 +23,7 @@ from typing import Any
 
 from aurion.db import Database, Transaction
 from aurion.logs import logger
-from aurion.rollups import conversations, voice
+from aurion.rollups import conversations, csat, email, help_center, voice
 
 CHANGE_MARGIN = timedelta(minutes=5)
 # A full rebuild of a large tenant's year takes tens of seconds: more than an API query may, less than the
@@ -55,6 +55,9 @@ class Family:
 
 FAMILIES: tuple[Family, ...] = (
     Family("conversations", conversations.first_day, conversations.dirty_days, conversations.rebuild),
+    Family("csat", csat.first_day, csat.dirty_days, csat.rebuild),
+    Family("help_center", help_center.first_day, help_center.dirty_days, help_center.rebuild),
+    Family("email", email.first_day, email.dirty_days, email.rebuild),
     Family("voice", voice.first_day, voice.dirty_days, voice.rebuild),
 )
 
