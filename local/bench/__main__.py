@@ -18,6 +18,7 @@ from pathlib import Path
 import pg8000.native
 
 from local import embedded_pg
+from local.bench.cold_start import measure_cold_starts, render_markdown
 from local.bench.endpoints import CONVERSATION_ENDPOINTS, VOICE_ENDPOINTS, Endpoint
 from local.bench.pipeline import measure_pipeline
 from local.bench.report import Row, write_report
@@ -177,6 +178,8 @@ def main() -> None:
     exports = [
         run_export_in_subprocess(fmt, app_url, tenant_id) for fmt in filter(None, args.export_formats.split(","))
     ]
+    cold_starts = measure_cold_starts(server_url())
+    print(render_markdown(cold_starts), flush=True)
     write_report(
         args.output,
         rows,
@@ -186,6 +189,7 @@ def main() -> None:
         admin_url=admin_url,
         exports=exports,
         pipeline=pipeline,
+        cold_starts=render_markdown(cold_starts),
         command=" ".join(["python -m local.bench", *sys.argv[1:]]),
     )
     print(f"wrote {args.output}")

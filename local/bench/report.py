@@ -85,6 +85,7 @@ def write_report(
     admin_url: str,
     exports: list[dict[str, Any]],
     pipeline: PipelineResult,
+    cold_starts: str,
     command: str,
 ) -> None:
     lines = [
@@ -130,6 +131,16 @@ def write_report(
         f"| after an hour of traffic ({HOURLY_CONVERSATIONS} new conversations, {HOURLY_LATE_UPDATES} late "
         f"updates, {HOURLY_CSAT_ANSWERS} CSAT answers) | {pipeline.hour_run_days:,} | {pipeline.hour_run_s} | "
         f"≤ {AGGREGATOR_HOUR_TARGET_S:.0f} s: {hour_ok} |",
+    ]
+    lines += [
+        "",
+        "## Cold starts",
+        "",
+        "Each function of `template.yaml` in a fresh Python process (`local/bench/cold_start.py`): the handler "
+        "module's import, then its first invocation on its sample event (`events/`), against a small seeded "
+        "database and a moto server. Target: import + first invocation ≤ 400 ms.",
+        "",
+        cold_starts.rstrip(),
     ]
     if exports:
         lines += [
