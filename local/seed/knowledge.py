@@ -108,17 +108,22 @@ WITH v AS MATERIALIZED (
     WHERE viewed_at >= pg_temp.seed_start() AND {published_at_by_article()}[article_i] <= viewed_at
 ),
 views AS (
-    INSERT INTO article_views (id, tenant_id, article_id, viewed_at, contact_id, led_to_conversation_id)
+    INSERT INTO article_views (id, tenant_id, article_id, viewed_at, contact_id, led_to_conversation_id,
+                               updated_at)
     OVERRIDING SYSTEM VALUE
-    SELECT {row_id("key")}, pg_temp.seed_tenant(), article_id, viewed_at, contact_id, led_to FROM v
+    -- Rows are written when they happen (same seed, same rows).
+    SELECT {row_id("key")}, pg_temp.seed_tenant(), article_id, viewed_at, contact_id, led_to, viewed_at FROM v
 )
-INSERT INTO article_feedback (id, tenant_id, article_id, helpful, created_at)
+INSERT INTO article_feedback (id, tenant_id, article_id, helpful, created_at, updated_at)
 OVERRIDING SYSTEM VALUE
-SELECT {row_id("key")}, pg_temp.seed_tenant(), article_id,
+SELECT id, tenant_id, article_id, helpful, created_at, created_at
+FROM (
+SELECT {row_id("key")} AS id, pg_temp.seed_tenant() AS tenant_id, article_id,
        -- Each article has its own quality, so "most / least helpful" lists are not flat.
-       {_v.u("helpful", "key")} < 0.73 + 0.25 * {_a.u("quality", "article_i")},
+       {_v.u("helpful", "key")} < 0.73 + 0.25 * {_a.u("quality", "article_i")} AS helpful,
        least(pg_temp.seed_end(),
-             viewed_at + interval '1 minute' + {_v.u("feedback_delay", "key")} * interval '9 minutes')
+             viewed_at + interval '1 minute' + {_v.u("feedback_delay", "key")} * interval '9 minutes') AS created_at
 FROM v
 WHERE {_v.u("feedback", "key")} < {FEEDBACK_SHARE}
+) AS f
 """

@@ -41,9 +41,9 @@ EVENT_TIMES = {
     "help_center_articles": ["created_at", "published_at"],
     "conversations": ["created_at", "first_response_at", "resolved_at", "updated_at"],
     "csat_surveys": ["sent_at", "responded_at", "updated_at"],
-    "article_views": ["viewed_at"],
-    "article_feedback": ["created_at"],
-    "email_messages": ["sent_at"],
+    "article_views": ["viewed_at", "updated_at"],
+    "article_feedback": ["created_at", "updated_at"],
+    "email_messages": ["sent_at", "updated_at"],
     "calls": ["started_at", "ended_at"],
     "llm_usage": ["requested_at"],
 }
