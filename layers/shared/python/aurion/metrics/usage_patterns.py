@@ -18,7 +18,7 @@ from aurion.voice_params import LocalDateRange, zone_known_to_database
 
 # One pass over the call facts per local hour of the range (rollup hours plus raw edges, see
 # aurion.rollups.voice), rolled up to the totals (), each local hour of the day, each ISO weekday, each local
-# month. The facts carry each call's tokens (its LLM requests, whenever made): the totals row divides their sum.
+# month.
 CALLS_SQL = f"""
 SELECT GROUPING(hour, day_of_week, month) AS grouping_id, hour, day_of_week, month,
        COALESCE(sum(calls), 0)::bigint AS total_calls,
@@ -28,19 +28,23 @@ SELECT GROUPING(hour, day_of_week, month) AS grouping_id, hour, day_of_week, mon
            AS avg_duration_seconds,
        aurion_pct(sum(fcr), sum(calls)) AS first_call_resolution_rate,
        aurion_pct(sum(calls), sum(sum(calls)) OVER (PARTITION BY GROUPING(hour, day_of_week, month)))
-           AS percentage,
-       CASE WHEN GROUPING(hour, day_of_week, month) = 7
-            THEN aurion_round1(sum(tokens)::double precision / NULLIF(sum(calls), 0)) END
-           AS avg_tokens_per_call
+           AS percentage
 FROM (
     SELECT extract(hour FROM local_hour)::int AS hour,
            extract(isodow FROM local_hour)::int AS day_of_week,
            to_char(local_hour, 'YYYY-MM') AS month,
-           calls, completed, failed, completed_seconds, completed_timed, fcr, tokens
+           calls, completed, failed, completed_seconds, completed_timed, fcr
     FROM ({call_cells_sql("outcome")}) AS cells
 ) c
 GROUP BY GROUPING SETS ((), (hour), (day_of_week), (month))
 ORDER BY grouping_id DESC, hour, day_of_week, month
+"""
+
+# The tokens of the calls' LLM requests (whenever made) over the calls: a total, no local buckets, so any time
+# zone's range reads the rollups (the raw edges probe the requests of their few calls).
+TOKENS_SQL = f"""
+SELECT aurion_round1(sum(tokens)::double precision / NULLIF(sum(calls), 0)) AS avg_tokens_per_call
+FROM ({call_cells_sql("outcome", tokens=True)}) AS cells
 """
 
 # Requests by requested_at, per provider: no local buckets, so any time zone's range reads the rollups. The
@@ -65,8 +69,8 @@ def usage_patterns(caller: Caller, dates: LocalDateRange) -> UsagePatternsRespon
     with zone_known_to_database(), tenant_scope(caller) as scope:
         split = hour_split(scope.tx, scope.tenant.id, dates.window)
         rows = scope.tx.all(CALLS_SQL, **split_params(scope.tenant.id, in_zone(split, dates.tz), dates.tz))
+        tokens = scope.tx.value(TOKENS_SQL, **split_params(scope.tenant.id, split))
         providers = scope.tx.all(LLM_SQL, **split_params(scope.tenant.id, split))
-    totals = rows[0]
     return UsagePatternsResponse(
         hourly_distribution=[
             HourlyUsage(hour=row["hour"], call_count=row["total_calls"], percentage=float(row["percentage"]))
@@ -103,5 +107,5 @@ def usage_patterns(caller: Caller, dates: LocalDateRange) -> UsagePatternsRespon
             )
             for row in providers
         ],
-        avg_tokens_per_call=num(totals["avg_tokens_per_call"]),
+        avg_tokens_per_call=num(tokens),
     )
