@@ -103,9 +103,11 @@ ORDER BY cn
 def insert_calls_sql(spec: TenantSpec) -> str:
     return f"""
 INSERT INTO calls (id, tenant_id, phone_number, direction, started_at, ended_at, duration_seconds, status, outcome,
-                   category, first_call_resolution, resolution_seconds, conversation_id, transcript)
+                   category, first_call_resolution, resolution_seconds, conversation_id, transcript, updated_at)
+-- Written when the call ends (same seed, same rows).
 SELECT id, pg_temp.seed_tenant(), phone_number, direction, started_at, ended_at, duration_seconds, status, outcome,
-       category, first_call_resolution, resolution_seconds, conversation_id, {_transcript(spec)}
+       category, first_call_resolution, resolution_seconds, conversation_id, {_transcript(spec)},
+       coalesce(ended_at, started_at)
 FROM seed_calls
 ORDER BY cn
 """

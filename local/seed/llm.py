@@ -41,7 +41,7 @@ def insert_usage_sql(with_calls: bool) -> str:
         WHERE k.status = 'completed' OR k.outcome = 'voicemail'"""
     return f"""
 INSERT INTO llm_usage (id, tenant_id, call_id, conversation_id, provider, model, requested_at, input_tokens,
-                       output_tokens, latency_ms, is_error)
+                       output_tokens, latency_ms, is_error, updated_at)
 OVERRIDING SYSTEM VALUE
 SELECT {row_id("key")}, pg_temp.seed_tenant(), call_id, conversation_id, ({names})[provider_i], {model}, requested_at,
        input_tokens,
@@ -49,7 +49,9 @@ SELECT {row_id("key")}, pg_temp.seed_tenant(), call_id, conversation_id, ({names
        -- Failed requests are time-outs or fast refusals.
        CASE WHEN NOT is_error THEN latency_ms WHEN {_d.u("timeout")} < 0.5 THEN 30000
             ELSE 100 + floor(400 * {_d.u("refusal")})::int END,
-       is_error
+       is_error,
+       -- Logged when made (same seed, same rows).
+       requested_at
 FROM (
     SELECT key, call_id, conversation_id, requested_at, provider_i,
            round({_d.lognormal("input", "context_tokens", 0.5)})::int AS input_tokens,

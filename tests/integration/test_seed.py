@@ -44,8 +44,8 @@ EVENT_TIMES = {
     "article_views": ["viewed_at", "updated_at"],
     "article_feedback": ["created_at", "updated_at"],
     "email_messages": ["sent_at", "updated_at"],
-    "calls": ["started_at", "ended_at"],
-    "llm_usage": ["requested_at"],
+    "calls": ["started_at", "ended_at", "updated_at"],
+    "llm_usage": ["requested_at", "updated_at"],
 }
 
 
