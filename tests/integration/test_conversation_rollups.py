@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from aurion.db import Database
-from aurion.rollups import aggregator, conversations
+from aurion.rollups import aggregator
 from tests.support.api import caller_for, get
 
 OVERVIEW = "/api/v2/analytics/conversations/overview"
@@ -22,6 +22,7 @@ SLA = "/api/v2/analytics/conversations/sla-compliance"
 RESOLUTION = "/api/v2/analytics/conversations/resolution-rates"
 INSIGHTS = "/api/v2/analytics/conversations/insights"
 HEALTH_TIMINGS = "aggregation_health"
+CONVERSATIONS = next(family for family in aggregator.FAMILIES if family.name == "conversations")
 
 CHANNELS = ("email", "chat", "voice", "whatsapp", "sms", "web")
 PRIORITIES = ("urgent", "high", "medium", "low")
@@ -224,7 +225,7 @@ def test_a_deadline_passing_without_any_write_marks_its_day_for_rebuilding(build
 
     # When the aggregator asks which days changed, with no write since (changed_since is in the future)
     with db.transaction(str(tenant)) as tx:
-        days = conversations.dirty_days(
+        days = CONVERSATIONS.dirty_days(
             tx, str(tenant), changed_since=now + timedelta(hours=1), due_since=now - timedelta(minutes=5), as_of=now
         )
     db.close()

@@ -57,20 +57,40 @@ CREATE FUNCTION aurion_bucket_lower(bucket smallint) RETURNS numeric
     AS $$ SELECT power(1.01::numeric, bucket) - 1 $$;
 
 -- Rows changed since the last run are found by updated_at, which the writer may forget to set: a trigger
--- keeps it honest. CSAT answers arrive days after the survey was sent, so surveys get one too.
+-- keeps it honest. aurion_track_changes gives a fact table the column (when missing; a non-volatile default,
+-- so existing rows are not rewritten), the trigger and the (tenant_id, updated_at) index the aggregator reads.
 CREATE FUNCTION aurion_touch_updated_at() RETURNS trigger
     LANGUAGE plpgsql
     AS $$ BEGIN NEW.updated_at := now(); RETURN NEW; END $$;
 
-CREATE TRIGGER conversations_touch BEFORE UPDATE ON conversations
-    FOR EACH ROW EXECUTE FUNCTION aurion_touch_updated_at();
+CREATE FUNCTION aurion_track_changes(t regclass) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+    DECLARE
+        name text := (SELECT relname FROM pg_class WHERE oid = t);
+    BEGIN
+        EXECUTE format('ALTER TABLE %s ADD COLUMN IF NOT EXISTS updated_at timestamptz NOT NULL DEFAULT now()', t);
+        EXECUTE format('CREATE TRIGGER %I BEFORE UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION aurion_touch_updated_at()',
+                       name || '_touch', t);
+        EXECUTE format('CREATE INDEX %I ON %s (tenant_id, updated_at)', name || '_tenant_updated_idx', t);
+    END $$;
 
-ALTER TABLE csat_surveys ADD COLUMN updated_at timestamptz NOT NULL DEFAULT now();
-CREATE TRIGGER csat_surveys_touch BEFORE UPDATE ON csat_surveys
-    FOR EACH ROW EXECUTE FUNCTION aurion_touch_updated_at();
+-- Every rollup table is tenant data like any other (0002): forced row-level security, the app role reads and
+-- rewrites it. One function, so each rollup migration protects its tables the same way.
+CREATE FUNCTION aurion_protect_rollup_table(t regclass) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+    BEGIN
+        EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', t);
+        EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', t);
+        EXECUTE format('CREATE POLICY tenant_isolation ON %s USING (tenant_id = aurion_current_tenant()) '
+                       'WITH CHECK (tenant_id = aurion_current_tenant())', t);
+        EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO aurion_app', t);
+    END $$;
 
-CREATE INDEX conversations_tenant_updated_idx ON conversations (tenant_id, updated_at);
-CREATE INDEX csat_surveys_tenant_updated_idx ON csat_surveys (tenant_id, updated_at);
+-- CSAT answers arrive days after the survey was sent.
+SELECT aurion_track_changes('conversations'), aurion_track_changes('csat_surveys');
+
 -- An unanswered conversation turns from "not tracked" to "breached" when its due time passes, without any
 -- write: the aggregator finds those through these (small: only open conversations are in them).
 CREATE INDEX conversations_first_response_pending_idx ON conversations (tenant_id, first_response_due_at)
@@ -78,22 +98,8 @@ CREATE INDEX conversations_first_response_pending_idx ON conversations (tenant_i
 CREATE INDEX conversations_resolution_pending_idx ON conversations (tenant_id, resolution_due_at)
     WHERE resolved_at IS NULL AND resolution_due_at IS NOT NULL;
 
-DO $$
-DECLARE
-    t text;
-BEGIN
-    FOREACH t IN ARRAY ARRAY['rollup_state', 'conversation_daily', 'conversation_resolution_histogram'] LOOP
-        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-        EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
-        EXECUTE format(
-            'CREATE POLICY tenant_isolation ON %I USING (tenant_id = aurion_current_tenant()) '
-            'WITH CHECK (tenant_id = aurion_current_tenant())', t);
-    END LOOP;
-END
-$$;
-
-GRANT SELECT, INSERT, UPDATE, DELETE ON rollup_state, conversation_daily, conversation_resolution_histogram
-    TO aurion_app;
+SELECT aurion_protect_rollup_table('rollup_state'), aurion_protect_rollup_table('conversation_daily'),
+       aurion_protect_rollup_table('conversation_resolution_histogram');
 GRANT EXECUTE ON FUNCTION aurion_resolution_bucket(numeric), aurion_bucket_lower(smallint) TO aurion_app;
 
 -- The aggregator visits every tenant; the app role sees one tenant at a time (0002). One narrow door, as for

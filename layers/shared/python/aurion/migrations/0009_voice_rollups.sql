@@ -46,37 +46,15 @@ CREATE TABLE llm_hourly (
 );
 
 -- Calls are updated after they end (outcome, resolution, category) and inserted late; LLM requests are logged
--- after the fact and link a call's tokens to its hour: the aggregator finds both by updated_at. A non-volatile
--- default, so existing rows are not rewritten.
-ALTER TABLE calls ADD COLUMN updated_at timestamptz NOT NULL DEFAULT now();
-ALTER TABLE llm_usage ADD COLUMN updated_at timestamptz NOT NULL DEFAULT now();
-CREATE TRIGGER calls_touch BEFORE UPDATE ON calls
-    FOR EACH ROW EXECUTE FUNCTION aurion_touch_updated_at();
-CREATE TRIGGER llm_usage_touch BEFORE UPDATE ON llm_usage
-    FOR EACH ROW EXECUTE FUNCTION aurion_touch_updated_at();
-CREATE INDEX calls_tenant_updated_idx ON calls (tenant_id, updated_at);
-CREATE INDEX llm_usage_tenant_updated_idx ON llm_usage (tenant_id, updated_at);
+-- after the fact and link a call's tokens to its hour: the aggregator finds both by updated_at.
+SELECT aurion_track_changes('calls'), aurion_track_changes('llm_usage');
 
 -- The tokens of a call: its requests, whenever made. The raw edges of a range hold a few hundred calls; this
 -- finds their requests by probe (index only) instead of reading every request of the tenant.
 CREATE INDEX llm_usage_tenant_call_idx ON llm_usage (tenant_id, call_id) INCLUDE (input_tokens, output_tokens)
     WHERE call_id IS NOT NULL;
 
-DO $$
-DECLARE
-    t text;
-BEGIN
-    FOREACH t IN ARRAY ARRAY['call_hourly', 'llm_hourly'] LOOP
-        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-        EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
-        EXECUTE format(
-            'CREATE POLICY tenant_isolation ON %I USING (tenant_id = aurion_current_tenant()) '
-            'WITH CHECK (tenant_id = aurion_current_tenant())', t);
-    END LOOP;
-END
-$$;
-
-GRANT SELECT, INSERT, UPDATE, DELETE ON call_hourly, llm_hourly TO aurion_app;
+SELECT aurion_protect_rollup_table('call_hourly'), aurion_protect_rollup_table('llm_hourly');
 
 -- rollup_state says which days every family covers, and these tables start empty: forget it, so the next
 -- aggregator run takes the first-run path and rebuilds every day of every family (queries read raw until then).

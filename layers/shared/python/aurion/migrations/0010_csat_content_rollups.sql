@@ -50,19 +50,8 @@ CREATE UNIQUE INDEX email_daily_key_idx
 
 -- Views, feedback and messages arrive late (tracking and mail ingestion lag, backfills) and a view is marked
 -- "led to a conversation" up to 24 hours after it happened: the aggregator finds those rows by updated_at.
--- A non-volatile default, so existing rows are not rewritten.
-ALTER TABLE article_views ADD COLUMN updated_at timestamptz NOT NULL DEFAULT now();
-ALTER TABLE article_feedback ADD COLUMN updated_at timestamptz NOT NULL DEFAULT now();
-ALTER TABLE email_messages ADD COLUMN updated_at timestamptz NOT NULL DEFAULT now();
-CREATE TRIGGER article_views_touch BEFORE UPDATE ON article_views
-    FOR EACH ROW EXECUTE FUNCTION aurion_touch_updated_at();
-CREATE TRIGGER article_feedback_touch BEFORE UPDATE ON article_feedback
-    FOR EACH ROW EXECUTE FUNCTION aurion_touch_updated_at();
-CREATE TRIGGER email_messages_touch BEFORE UPDATE ON email_messages
-    FOR EACH ROW EXECUTE FUNCTION aurion_touch_updated_at();
-CREATE INDEX article_views_tenant_updated_idx ON article_views (tenant_id, updated_at);
-CREATE INDEX article_feedback_tenant_updated_idx ON article_feedback (tenant_id, updated_at);
-CREATE INDEX email_messages_tenant_updated_idx ON email_messages (tenant_id, updated_at);
+SELECT aurion_track_changes('article_views'), aurion_track_changes('article_feedback'),
+       aurion_track_changes('email_messages');
 
 -- A reassigned conversation moves its responses to another agent's facts: the aggregator goes from changed
 -- conversations to their surveys.
@@ -71,21 +60,8 @@ CREATE INDEX csat_surveys_conversation_idx ON csat_surveys (conversation_id);
 CREATE INDEX csat_surveys_tenant_responded_desc_idx ON csat_surveys (tenant_id, responded_at DESC, id DESC)
     WHERE responded_at IS NOT NULL;
 
-DO $$
-DECLARE
-    t text;
-BEGIN
-    FOREACH t IN ARRAY ARRAY['csat_daily', 'article_daily', 'email_daily'] LOOP
-        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-        EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
-        EXECUTE format(
-            'CREATE POLICY tenant_isolation ON %I USING (tenant_id = aurion_current_tenant()) '
-            'WITH CHECK (tenant_id = aurion_current_tenant())', t);
-    END LOOP;
-END
-$$;
-
-GRANT SELECT, INSERT, UPDATE, DELETE ON csat_daily, article_daily, email_daily TO aurion_app;
+SELECT aurion_protect_rollup_table('csat_daily'), aurion_protect_rollup_table('article_daily'),
+       aurion_protect_rollup_table('email_daily');
 
 -- rollup_state says which days every family covers, and these tables start empty: forget it, so the next
 -- aggregator run takes the first-run path and rebuilds every day of every family (queries read raw until then).

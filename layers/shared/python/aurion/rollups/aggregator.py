@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from types import ModuleType
 from typing import Any
 
 from aurion.db import Database, Transaction
@@ -45,20 +46,40 @@ ON CONFLICT (tenant_id) DO UPDATE SET rolled_until = EXCLUDED.rolled_until, as_o
 
 @dataclass(frozen=True)
 class Family:
-    """One set of rollup tables: where its data starts, what changed, and how to rebuild days."""
+    """One set of rollup tables: where its data starts, what changed, and how to rebuild days.
+
+    first_day_sql: the tenant's first day with data (:tenant_id). dirty_days_sql: a column `day` of the days
+    whose facts changed (:tenant_id, :changed_since; the conversation family also :due_since, :as_of).
+    """
 
     name: str
-    first_day: Callable[[Transaction, str], date | None]
-    dirty_days: Callable[..., set[date]]
+    first_day_sql: str
+    dirty_days_sql: str
     rebuild: Callable[[Transaction, str, date, date, datetime], None]
+
+    def first_day(self, tx: Transaction, tenant_id: str) -> date | None:
+        value = tx.value(self.first_day_sql, tenant_id=tenant_id)
+        return value if isinstance(value, date) else None
+
+    def dirty_days(
+        self, tx: Transaction, tenant_id: str, *, changed_since: datetime, due_since: datetime, as_of: datetime
+    ) -> set[date]:
+        rows = tx.all(
+            self.dirty_days_sql, tenant_id=tenant_id, changed_since=changed_since, due_since=due_since, as_of=as_of
+        )
+        return {row["day"] for row in rows}
+
+
+def _family(name: str, module: ModuleType) -> Family:
+    return Family(name, module.FIRST_DAY_SQL, module.DIRTY_DAYS_SQL, module.rebuild)
 
 
 FAMILIES: tuple[Family, ...] = (
-    Family("conversations", conversations.first_day, conversations.dirty_days, conversations.rebuild),
-    Family("csat", csat.first_day, csat.dirty_days, csat.rebuild),
-    Family("help_center", help_center.first_day, help_center.dirty_days, help_center.rebuild),
-    Family("email", email.first_day, email.dirty_days, email.rebuild),
-    Family("voice", voice.first_day, voice.dirty_days, voice.rebuild),
+    _family("conversations", conversations),
+    _family("csat", csat),
+    _family("help_center", help_center),
+    _family("email", email),
+    _family("voice", voice),
 )
 
 

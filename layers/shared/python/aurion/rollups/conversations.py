@@ -104,18 +104,6 @@ FIRST_DAY_SQL = (
 )
 
 
-def first_day(tx: Transaction, tenant_id: str) -> date | None:
-    value = tx.value(FIRST_DAY_SQL, tenant_id=tenant_id)
-    return value if isinstance(value, date) else None
-
-
-def dirty_days(
-    tx: Transaction, tenant_id: str, *, changed_since: datetime, due_since: datetime, as_of: datetime
-) -> set[date]:
-    rows = tx.all(DIRTY_DAYS_SQL, tenant_id=tenant_id, changed_since=changed_since, due_since=due_since, as_of=as_of)
-    return {row["day"] for row in rows}
-
-
 def rebuild(tx: Transaction, tenant_id: str, first: date, last: date, as_of: datetime) -> None:
     """Replace the facts and histograms of days first..last (idempotent: delete, then insert from raw rows)."""
     params = {"tenant_id": tenant_id, "first": first, "last": last}

@@ -84,15 +84,6 @@ SELECT least(
 """
 
 
-def first_day(tx: Transaction, tenant_id: str) -> date | None:
-    value = tx.value(FIRST_DAY_SQL, tenant_id=tenant_id)
-    return value if isinstance(value, date) else None
-
-
-def dirty_days(tx: Transaction, tenant_id: str, *, changed_since: datetime, **_: Any) -> set[date]:
-    return {row["day"] for row in tx.all(DIRTY_DAYS_SQL, tenant_id=tenant_id, changed_since=changed_since)}
-
-
 def rebuild(tx: Transaction, tenant_id: str, first: date, last: date, as_of: datetime) -> None:
     """Replace the facts of days first..last (idempotent: delete, then insert from raw rows)."""
     tx.execute(DELETE_SQL, tenant_id=tenant_id, first=first, last=last)

@@ -135,15 +135,6 @@ SELECT (least((SELECT min(started_at) FROM calls WHERE tenant_id = {_TENANT}),
 """
 
 
-def first_day(tx: Transaction, tenant_id: str) -> date | None:
-    value = tx.value(FIRST_DAY_SQL, tenant_id=tenant_id)
-    return value if isinstance(value, date) else None
-
-
-def dirty_days(tx: Transaction, tenant_id: str, *, changed_since: datetime, **_: Any) -> set[date]:
-    return {row["day"] for row in tx.all(DIRTY_DAYS_SQL, tenant_id=tenant_id, changed_since=changed_since)}
-
-
 def rebuild(tx: Transaction, tenant_id: str, first: date, last: date, as_of: datetime) -> None:
     """Replace the facts of every hour of days first..last (idempotent: delete, then insert from raw rows)."""
     params = {"tenant_id": tenant_id, "first_at": midnight(first), "after_last": midnight(last + timedelta(days=1))}
