@@ -10,4 +10,4 @@ NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]*$"
 class SpecModel(BaseModel):
     """A response object of the spec: no field may be added or left out."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
