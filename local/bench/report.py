@@ -138,7 +138,8 @@ def write_report(
         "",
         "Each function of `template.yaml` in a fresh Python process (`local/bench/cold_start.py`): the handler "
         "module's import, then its first invocation on its sample event (`events/`), against a small seeded "
-        "database and a moto server. Target: import + first invocation ≤ 400 ms.",
+        "database and a moto server; the median of 5 fresh processes per function (one process varies by up to "
+        "1.5x on this VM). Target: import + first invocation ≤ 400 ms.",
         "",
         cold_starts.rstrip(),
     ]
