@@ -14,8 +14,9 @@ import pg8000.native
 import pytest
 
 from aurion.auth.tokens import issue_token
-from aurion.db import connect_params, reset_database
+from aurion.db import Database, connect_params, reset_database
 from aurion.ratelimit import reset_limiters
+from aurion.rollups.aggregator import aggregator_database
 from aurion.settings import get_settings
 from local.function_loader import import_function
 from tests.support.builders import Builder
@@ -88,6 +89,14 @@ def app_env(
     get_settings.cache_clear()
     reset_database()
     reset_limiters()
+
+
+@pytest.fixture
+def aggregator_db(app_env: AppEnv) -> Iterator[Database]:
+    """The rollup aggregator's connection to the test database, as the app role (as in AWS)."""
+    db = aggregator_database(app_env.database.app_url)
+    yield db
+    db.close()
 
 
 def load_function(name: str) -> ModuleType:

@@ -11,9 +11,6 @@ import uuid
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-import pytest
-
-from aurion.db import Database
 from aurion.rollups import aggregator
 from tests.integration.test_conversation_rollups import random_ranges
 from tests.support.api import caller_for, get
@@ -22,13 +19,6 @@ BASE = "/api/v2/analytics/conversations"
 UNIFIED = "/api/v2/analytics/unified-overview"
 INSIGHTS_BLOCKS = ("csat", "help_center_deflection", "email_channel_metrics")
 DAYS = 40
-
-
-@pytest.fixture
-def aggregator_db(app_env) -> Any:
-    db = Database(app_env.database.app_url, statement_timeout_ms=60_000, connect_timeout_s=5)
-    yield db
-    db.close()
 
 
 def _moment(rng: random.Random, now: datetime) -> datetime:

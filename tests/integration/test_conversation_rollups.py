@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from aurion.db import Database
 from aurion.rollups import aggregator
 from tests.support.api import caller_for, get
 
@@ -29,13 +28,6 @@ PRIORITIES = ("urgent", "high", "medium", "low")
 TOPICS = ("billing", "login", "shipping", "refund", None)
 # Stated in docs/metrics.md: the histogram median is within 2 % of the exact one, plus the 0.1-minute rounding.
 MEDIAN_RELATIVE_ERROR = 0.02
-
-
-@pytest.fixture
-def aggregator_db(app_env) -> Any:
-    db = Database(app_env.database.app_url, statement_timeout_ms=60_000, connect_timeout_s=5)
-    yield db
-    db.close()
 
 
 def _avoid_now(moment: datetime, now: datetime) -> datetime:
@@ -215,20 +207,17 @@ def test_a_second_aggregator_run_skips_a_tenant_that_is_being_aggregated(build, 
     assert owner_conn.run("SELECT count(*) FROM rollup_state WHERE tenant_id = :t", t=tenant) == [[0]]
 
 
-def test_a_deadline_passing_without_any_write_marks_its_day_for_rebuilding(build, app_env):
+def test_a_deadline_passing_without_any_write_marks_its_day_for_rebuilding(build, aggregator_db):
     # Given an unanswered conversation whose first-response deadline passed a minute ago
     now = datetime.now(UTC)
     tenant = build.tenant()
     created = now - timedelta(days=4)
     build.conversation(tenant, created, first_response_due_at=now - timedelta(minutes=1))
-    db = Database(app_env.database.app_url, statement_timeout_ms=60_000, connect_timeout_s=5)
-
     # When the aggregator asks which days changed, with no write since (changed_since is in the future)
-    with db.transaction(str(tenant)) as tx:
+    with aggregator_db.transaction(str(tenant)) as tx:
         days = CONVERSATIONS.dirty_days(
             tx, str(tenant), changed_since=now + timedelta(hours=1), due_since=now - timedelta(minutes=5), as_of=now
         )
-    db.close()
 
     # Then the day the conversation was created in is among them
     assert days == {created.date()}

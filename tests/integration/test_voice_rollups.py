@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from aurion.db import Database
 from aurion.params import DateRange
 from aurion.rollups import aggregator
 from aurion.rollups.window import in_zone, split_hours, whole_hour_offsets
@@ -28,13 +27,6 @@ COMPLETED_OUTCOMES = ("resolved", "ticket_created", "escalated", "transferred")
 FAILED_OUTCOMES = ("abandoned", "voicemail")
 CATEGORIES = ("billing", "technical", "account", "sales", None)
 PROVIDERS = ("groq", "openai", "anthropic")
-
-
-@pytest.fixture
-def aggregator_db(app_env) -> Any:
-    db = Database(app_env.database.app_url, statement_timeout_ms=60_000, connect_timeout_s=5)
-    yield db
-    db.close()
 
 
 def latest_dst_day(tz: str, today: date) -> date | None:
