@@ -11,7 +11,7 @@ import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
-from urllib.parse import unquote, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 import pg8000.native
 from pg8000.exceptions import DatabaseError, InterfaceError
@@ -43,9 +43,32 @@ def connect_params(url: str) -> dict[str, Any]:
     }
     if parsed.password:
         params["password"] = unquote(parsed.password)
-    if "sslmode=require" in (parsed.query or ""):
-        params["ssl_context"] = ssl.create_default_context()
+    ssl_context = _ssl_context(parsed.query or "")
+    if ssl_context is not None:
+        params["ssl_context"] = ssl_context
     return params
+
+
+def _ssl_context(query: str) -> ssl.SSLContext | bool | None:
+    """TLS from the URL's libpq-style `sslmode` (and `sslrootcert`, a CA bundle file).
+
+    - absent, `prefer`: pg8000's default, TLS when the server offers it, the certificate not verified;
+    - `disable`: plain TCP (local servers);
+    - `require`: TLS with the server's certificate verified (stricter than libpq, whose `require` does not);
+    - `verify-ca`: the chain verified, not the host name; `verify-full`: both.
+    For RDS the bundle is Amazon's RDS CA file, shipped with the deployment (docs/deployment.md).
+    """
+    options = parse_qs(query)
+    mode = options.get("sslmode", ["prefer"])[0]
+    if mode == "prefer":
+        return None
+    if mode == "disable":
+        return False
+    if mode not in ("require", "verify-ca", "verify-full"):
+        raise ValueError(f"unsupported sslmode {mode!r}: use disable, prefer, require, verify-ca or verify-full")
+    context = ssl.create_default_context(cafile=options.get("sslrootcert", [None])[0])
+    context.check_hostname = mode != "verify-ca"
+    return context
 
 
 class Transaction:

@@ -10,9 +10,11 @@ import json
 import os
 from functools import lru_cache
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
+
+from aurion.db import connect_params
 
 
 class Settings(BaseModel):
@@ -28,6 +30,13 @@ class Settings(BaseModel):
     aws_endpoint_url: str | None = None
     exports_bucket: str | None = None
     exports_queue_url: str | None = None
+
+    @field_validator("db_url")
+    @classmethod
+    def _usable_database_url(cls, value: SecretStr) -> SecretStr:
+        # A wrong scheme or sslmode fails the cold start, not the first request.
+        connect_params(value.get_secret_value())
+        return value
 
     @field_validator("session_secret")
     @classmethod
@@ -51,18 +60,22 @@ def _secret_string(arn: str) -> str:
     return str(client.get_secret_value(SecretId=arn)["SecretString"])
 
 
-def _db_url_from_rds_secret(secret: str) -> str:
+def _db_url_from_rds_secret(secret: str, env: dict[str, str]) -> str:
+    """The app role's URL from the standard RDS secret; DB_SSL_MODE / DB_SSL_ROOT_CERT choose TLS (aurion/db.py)."""
     data = json.loads(secret)
     user = quote(data["username"], safe="")
     password = quote(data["password"], safe="")
-    return f"postgresql://{user}:{password}@{data['host']}:{data.get('port', 5432)}/{data.get('dbname', 'aurion')}"
+    url = f"postgresql://{user}:{password}@{data['host']}:{data.get('port', 5432)}/{data.get('dbname', 'aurion')}"
+    tls = {"sslmode": env.get("DB_SSL_MODE"), "sslrootcert": env.get("DB_SSL_ROOT_CERT")}
+    query = urlencode({name: value for name, value in tls.items() if value})
+    return f"{url}?{query}" if query else url
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     env = dict(os.environ if env is None else env)
     values: dict[str, Any] = {}
     if env.get("DB_SECRET_ARN"):
-        values["db_url"] = _db_url_from_rds_secret(_secret_string(env["DB_SECRET_ARN"]))
+        values["db_url"] = _db_url_from_rds_secret(_secret_string(env["DB_SECRET_ARN"]), env)
     elif env.get("AURION_DB_URL"):
         values["db_url"] = env["AURION_DB_URL"]
     if env.get("SESSION_SECRET_ARN"):
