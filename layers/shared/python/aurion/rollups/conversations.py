@@ -15,6 +15,7 @@ from typing import Any
 from aurion.db import Transaction
 from aurion.metrics.sla_outcomes import first_response_met, resolution_met
 from aurion.params import DateRange
+from aurion.rollups.days import DAYS_BETWEEN, replace_days
 from aurion.rollups.window import RangeSplit, range_split, raw_edges
 
 DIMENSIONS = ("all", "channel", "priority", "team", "team_priority", "agent", "topic", "hour")
@@ -63,7 +64,7 @@ GROUP BY c.day, d.dim, d.key
 
 # ---- the rollup side (aggregator) --------------------------------------------------------------------------
 
-_DAYS = "created_at >= CAST(:first AS date) AND created_at < CAST(:last AS date) + 1"
+_DAYS = DAYS_BETWEEN.format(column="created_at")
 _AS_OF = "CAST(:as_of AS timestamptz)"
 _MEASURE_LIST = ", ".join(MEASURES)
 
@@ -82,7 +83,6 @@ WHERE tenant_id = CAST(:tenant_id AS uuid) AND resolved_at IS NOT NULL AND {_DAY
 GROUP BY 2, 3
 """
 
-DELETE_SQL = "DELETE FROM {table} WHERE tenant_id = CAST(:tenant_id AS uuid) AND day BETWEEN :first AND :last"
 
 # Days whose facts changed since the last run: conversations written (created late, resolved, reassigned …)
 # and unanswered ones whose due time passed (breached without any write).
@@ -106,11 +106,10 @@ FIRST_DAY_SQL = (
 
 def rebuild(tx: Transaction, tenant_id: str, first: date, last: date, as_of: datetime) -> None:
     """Replace the facts and histograms of days first..last (idempotent: delete, then insert from raw rows)."""
-    params = {"tenant_id": tenant_id, "first": first, "last": last}
-    for table in ("conversation_daily", "conversation_resolution_histogram"):
-        tx.execute(DELETE_SQL.format(table=table), **params)
-    tx.execute(REBUILD_SQL, **params, as_of=as_of, dims=list(DIMENSIONS))
-    tx.execute(REBUILD_HISTOGRAM_SQL, **params)
+    replace_days(
+        tx, tenant_id, first, last, ["conversation_daily", "conversation_resolution_histogram"],
+        [REBUILD_SQL, REBUILD_HISTOGRAM_SQL], as_of=as_of, dims=list(DIMENSIONS),
+    )  # fmt: skip
 
 
 # ---- the query side (endpoints) ----------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from typing import Any
 
 from aurion.db import Transaction
 from aurion.params import DateRange
+from aurion.rollups.days import DAYS_BETWEEN, count_sums, replace_days, utc_day
 from aurion.rollups.window import range_split, raw_edges
 
 MEASURES = ("responses", "rating_1", "rating_2", "rating_3", "rating_4", "rating_5")
@@ -21,7 +22,7 @@ _MEASURE_LIST = ", ".join(MEASURES)
 def _facts_sql(where: str) -> str:
     """Facts grouped by (day, agent, team) of the tenant's responses whose responded_at matches `where`."""
     return f"""
-SELECT (s.responded_at AT TIME ZONE 'UTC')::date AS day,
+SELECT {utc_day("s.responded_at")} AS day,
        coalesce(c.assignee_user_id::text, '') AS agent, coalesce(c.team_id::text, '') AS team,
        count(*) AS responses,
        count(*) FILTER (WHERE s.rating = 1) AS rating_1,
@@ -38,15 +39,13 @@ GROUP BY 1, 2, 3
 
 # ---- the rollup side (aggregator) --------------------------------------------------------------------------
 
-# Explicitly UTC midnights, whatever the session's time zone.
-_DAYS = """s.responded_at >= CAST(:first AS date)::timestamp AT TIME ZONE 'UTC'
-       AND s.responded_at < (CAST(:last AS date) + 1)::timestamp AT TIME ZONE 'UTC'"""
+
+_DAYS = DAYS_BETWEEN.format(column="s.responded_at")
 
 REBUILD_SQL = f"""
 INSERT INTO csat_daily (tenant_id, day, agent, team, {_MEASURE_LIST})
 SELECT CAST(:tenant_id AS uuid), day, agent, team, {_MEASURE_LIST} FROM ({_facts_sql(_DAYS)}) AS facts
 """
-DELETE_SQL = "DELETE FROM csat_daily WHERE tenant_id = CAST(:tenant_id AS uuid) AND day BETWEEN :first AND :last"
 
 # Surveys written since the last run (answered late, re-rated) and surveys of conversations written since
 # (reassigned to another agent or team). A survey whose responded_at moved or was cleared leaves its old day
@@ -66,9 +65,7 @@ SELECT (min(responded_at) AT TIME ZONE 'UTC')::date FROM csat_surveys WHERE tena
 
 
 def rebuild(tx: Transaction, tenant_id: str, first: date, last: date, as_of: datetime) -> None:
-    """Replace the facts of days first..last (idempotent: delete, then insert from raw rows)."""
-    tx.execute(DELETE_SQL, tenant_id=tenant_id, first=first, last=last)
-    tx.execute(REBUILD_SQL, tenant_id=tenant_id, first=first, last=last)
+    replace_days(tx, tenant_id, first, last, ["csat_daily"], [REBUILD_SQL])
 
 
 # ---- the query side (endpoints) ----------------------------------------------------------------------------
@@ -105,7 +102,7 @@ AVG_RATING = (
     f" / NULLIF({RATED}, 0))"
 )
 
-_SUMS = ", ".join(f"sum({m})::bigint AS {m}" for m in MEASURES)
+_SUMS = count_sums(MEASURES)
 
 CSAT_SQL = """
 WITH {facts}, sums AS (

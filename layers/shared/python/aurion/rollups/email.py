@@ -12,14 +12,11 @@ from typing import Any
 
 from aurion.db import Transaction
 from aurion.params import DateRange
+from aurion.rollups.days import DAYS_BETWEEN, count_sums, replace_days, utc_day
 from aurion.rollups.window import range_split, raw_edges
 
 MEASURES = ("email_conversations", "channel_conversations", "inbound_messages", "outbound_messages")
 _MEASURE_LIST = ", ".join(MEASURES)
-
-
-def _day(column: str) -> str:
-    return f"({column} AT TIME ZONE 'UTC')::date"
 
 
 def _facts_sql(where: str) -> str:
@@ -29,7 +26,7 @@ SELECT day, channel_id, sum(email_conversations)::int AS email_conversations,
        sum(channel_conversations)::int AS channel_conversations,
        sum(inbound_messages)::int AS inbound_messages, sum(outbound_messages)::int AS outbound_messages
 FROM (
-    SELECT {_day("created_at")} AS day, email_channel_id AS channel_id,
+    SELECT {utc_day("created_at")} AS day, email_channel_id AS channel_id,
            count(*) FILTER (WHERE channel = 'email') AS email_conversations,
            count(*) FILTER (WHERE email_channel_id IS NOT NULL) AS channel_conversations,
            0 AS inbound_messages, 0 AS outbound_messages
@@ -38,7 +35,7 @@ FROM (
       AND (channel = 'email' OR email_channel_id IS NOT NULL)
     GROUP BY 1, 2
     UNION ALL
-    SELECT {_day("sent_at")}, email_channel_id, 0, 0,
+    SELECT {utc_day("sent_at")}, email_channel_id, 0, 0,
            count(*) FILTER (WHERE direction = 'inbound'), count(*) FILTER (WHERE direction = 'outbound')
     FROM email_messages
     WHERE tenant_id = CAST(:tenant_id AS uuid) AND {where.format(column="sent_at")}
@@ -50,42 +47,36 @@ GROUP BY day, channel_id
 
 # ---- the rollup side (aggregator) --------------------------------------------------------------------------
 
-_DAYS = """{column} >= CAST(:first AS date)::timestamp AT TIME ZONE 'UTC'
-       AND {column} < (CAST(:last AS date) + 1)::timestamp AT TIME ZONE 'UTC'"""
-
 REBUILD_SQL = f"""
 INSERT INTO email_daily (tenant_id, day, channel_id, {_MEASURE_LIST})
-SELECT CAST(:tenant_id AS uuid), day, channel_id, {_MEASURE_LIST} FROM ({_facts_sql(_DAYS)}) AS facts
+SELECT CAST(:tenant_id AS uuid), day, channel_id, {_MEASURE_LIST} FROM ({_facts_sql(DAYS_BETWEEN)}) AS facts
 """
-DELETE_SQL = "DELETE FROM email_daily WHERE tenant_id = CAST(:tenant_id AS uuid) AND day BETWEEN :first AND :last"
 
 # Messages written since the last run (ingested late) and conversations written since (a channel or mailbox
 # changed, or the mailbox was deleted).
 DIRTY_DAYS_SQL = f"""
-SELECT {_day("sent_at")} AS day FROM email_messages
+SELECT {utc_day("sent_at")} AS day FROM email_messages
 WHERE tenant_id = CAST(:tenant_id AS uuid) AND updated_at > :changed_since
 UNION
-SELECT {_day("created_at")} FROM conversations
+SELECT {utc_day("created_at")} FROM conversations
 WHERE tenant_id = CAST(:tenant_id AS uuid) AND updated_at > :changed_since
 """
 
 FIRST_DAY_SQL = f"""
 SELECT least(
-    (SELECT min({_day("sent_at")}) FROM email_messages WHERE tenant_id = CAST(:tenant_id AS uuid)),
-    (SELECT min({_day("created_at")}) FROM conversations
+    (SELECT min({utc_day("sent_at")}) FROM email_messages WHERE tenant_id = CAST(:tenant_id AS uuid)),
+    (SELECT min({utc_day("created_at")}) FROM conversations
       WHERE tenant_id = CAST(:tenant_id AS uuid) AND (channel = 'email' OR email_channel_id IS NOT NULL)))
 """
 
 
 def rebuild(tx: Transaction, tenant_id: str, first: date, last: date, as_of: datetime) -> None:
-    """Replace the facts of days first..last (idempotent: delete, then insert from raw rows)."""
-    tx.execute(DELETE_SQL, tenant_id=tenant_id, first=first, last=last)
-    tx.execute(REBUILD_SQL, tenant_id=tenant_id, first=first, last=last)
+    replace_days(tx, tenant_id, first, last, ["email_daily"], [REBUILD_SQL])
 
 
 # ---- the query side (endpoints) ----------------------------------------------------------------------------
 
-_SUMS = ", ".join(f"sum({m})::bigint AS {m}" for m in MEASURES)
+_SUMS = count_sums(MEASURES)
 
 # Per mailbox over the range (null: email conversations without one); channels are listed as they are now.
 EMAIL_SQL = f"""

@@ -12,14 +12,11 @@ from typing import Any
 
 from aurion.db import Transaction
 from aurion.params import DateRange
+from aurion.rollups.days import DAYS_BETWEEN, count_sums, replace_days, utc_day
 from aurion.rollups.window import range_split, raw_edges
 
 MEASURES = ("views", "deflected", "helpful", "not_helpful", "ai_resolutions")
 _MEASURE_LIST = ", ".join(MEASURES)
-
-
-def _day(column: str) -> str:
-    return f"({column} AT TIME ZONE 'UTC')::date"
 
 
 def _facts_sql(where: str) -> str:
@@ -28,20 +25,20 @@ def _facts_sql(where: str) -> str:
 SELECT day, article_id, sum(views)::int AS views, sum(deflected)::int AS deflected, sum(helpful)::int AS helpful,
        sum(not_helpful)::int AS not_helpful, sum(ai_resolutions)::int AS ai_resolutions
 FROM (
-    SELECT {_day("viewed_at")} AS day, article_id, count(*) AS views,
+    SELECT {utc_day("viewed_at")} AS day, article_id, count(*) AS views,
            count(*) FILTER (WHERE led_to_conversation_id IS NULL) AS deflected,
            0 AS helpful, 0 AS not_helpful, 0 AS ai_resolutions
     FROM article_views
     WHERE tenant_id = CAST(:tenant_id AS uuid) AND {where.format(column="viewed_at")}
     GROUP BY 1, 2
     UNION ALL
-    SELECT {_day("created_at")}, article_id, 0, 0,
+    SELECT {utc_day("created_at")}, article_id, 0, 0,
            count(*) FILTER (WHERE helpful), count(*) FILTER (WHERE NOT helpful), 0
     FROM article_feedback
     WHERE tenant_id = CAST(:tenant_id AS uuid) AND {where.format(column="created_at")}
     GROUP BY 1, 2
     UNION ALL
-    SELECT {_day("created_at")}, kb_article_id, 0, 0, 0, 0, count(*)
+    SELECT {utc_day("created_at")}, kb_article_id, 0, 0, 0, 0, count(*)
     FROM conversations
     WHERE tenant_id = CAST(:tenant_id AS uuid) AND {where.format(column="created_at")}
       AND resolved_by = 'ai' AND kb_article_id IS NOT NULL
@@ -53,48 +50,42 @@ GROUP BY day, article_id
 
 # ---- the rollup side (aggregator) --------------------------------------------------------------------------
 
-_DAYS = """{column} >= CAST(:first AS date)::timestamp AT TIME ZONE 'UTC'
-       AND {column} < (CAST(:last AS date) + 1)::timestamp AT TIME ZONE 'UTC'"""
-
 REBUILD_SQL = f"""
 INSERT INTO article_daily (tenant_id, day, article_id, {_MEASURE_LIST})
-SELECT CAST(:tenant_id AS uuid), day, article_id, {_MEASURE_LIST} FROM ({_facts_sql(_DAYS)}) AS facts
+SELECT CAST(:tenant_id AS uuid), day, article_id, {_MEASURE_LIST} FROM ({_facts_sql(DAYS_BETWEEN)}) AS facts
 """
-DELETE_SQL = "DELETE FROM article_daily WHERE tenant_id = CAST(:tenant_id AS uuid) AND day BETWEEN :first AND :last"
 
 # Views and feedback written since the last run (arrived late; a view found to have led to a conversation)
 # and conversations written since (resolved by the AI with an article, or no longer).
 DIRTY_DAYS_SQL = f"""
-SELECT {_day("viewed_at")} AS day FROM article_views
+SELECT {utc_day("viewed_at")} AS day FROM article_views
 WHERE tenant_id = CAST(:tenant_id AS uuid) AND updated_at > :changed_since
 UNION
-SELECT {_day("created_at")} FROM article_feedback
+SELECT {utc_day("created_at")} FROM article_feedback
 WHERE tenant_id = CAST(:tenant_id AS uuid) AND updated_at > :changed_since
 UNION
-SELECT {_day("created_at")} FROM conversations
+SELECT {utc_day("created_at")} FROM conversations
 WHERE tenant_id = CAST(:tenant_id AS uuid) AND updated_at > :changed_since
 """
 
 FIRST_DAY_SQL = f"""
 SELECT least(
-    (SELECT min({_day("viewed_at")}) FROM article_views WHERE tenant_id = CAST(:tenant_id AS uuid)),
-    (SELECT min({_day("created_at")}) FROM article_feedback WHERE tenant_id = CAST(:tenant_id AS uuid)),
-    (SELECT min({_day("created_at")}) FROM conversations
+    (SELECT min({utc_day("viewed_at")}) FROM article_views WHERE tenant_id = CAST(:tenant_id AS uuid)),
+    (SELECT min({utc_day("created_at")}) FROM article_feedback WHERE tenant_id = CAST(:tenant_id AS uuid)),
+    (SELECT min({utc_day("created_at")}) FROM conversations
       WHERE tenant_id = CAST(:tenant_id AS uuid) AND resolved_by = 'ai' AND kb_article_id IS NOT NULL))
 """
 
 
 def rebuild(tx: Transaction, tenant_id: str, first: date, last: date, as_of: datetime) -> None:
-    """Replace the facts of days first..last (idempotent: delete, then insert from raw rows)."""
-    tx.execute(DELETE_SQL, tenant_id=tenant_id, first=first, last=last)
-    tx.execute(REBUILD_SQL, tenant_id=tenant_id, first=first, last=last)
+    replace_days(tx, tenant_id, first, last, ["article_daily"], [REBUILD_SQL])
 
 
 # ---- the query side (endpoints) ----------------------------------------------------------------------------
 
 TOP_ARTICLES = 5
 
-_SUMS = ", ".join(f"sum({m})::bigint AS {m}" for m in MEASURES)
+_SUMS = count_sums(MEASURES)
 
 # Per article over the range; totals and the top list come from it. Only articles with views are "viewed",
 # as in a scan of the views.
