@@ -9,68 +9,18 @@ neither answers; their keys carry a prefix unique to the test, removed afterward
 
 from __future__ import annotations
 
-import os
 import uuid
 
 import pytest
 
 from aurion import ratelimit
-from aurion.db import reset_database
-from aurion.settings import get_settings
 from tests.conftest import load_function
 from tests.support.api import caller_for, get, invoke, rest_event
+from tests.support.rate_limits import cold_start, redis_client
 
 TEAMS = "/api/v2/analytics/conversations/teams"
-USAGE = "/api/v1/analytics/usage-patterns?start_date=2026-03-01&end_date=2026-03-08"
-DEFAULT_TEST_REDIS = "redis://127.0.0.1:6379/15"
-UNREACHABLE_REDIS = "redis://127.0.0.1:1/15"
 LIMIT = 300
-
-
-def _redis_url() -> str:
-    return os.environ.get("REDIS_URL") or DEFAULT_TEST_REDIS
-
-
-def _redis_client():
-    import redis
-
-    client = redis.Redis.from_url(_redis_url(), socket_connect_timeout=0.5, socket_timeout=0.5)
-    try:
-        client.ping()
-    except redis.RedisError:
-        pytest.skip(f"no Redis at {_redis_url()}")
-    return client
-
-
-def cold_start() -> None:
-    """What a new execution environment starts without: cached settings, database connection, limiters."""
-    get_settings.cache_clear()
-    reset_database()
-    ratelimit.reset_limiters()
-
-
-@pytest.fixture
-def storage(request, app_env, monkeypatch):
-    """Where the counters live for one test: "memory" (no REDIS_URL), "redis", or "redis-down"."""
-    kind = getattr(request, "param", "memory")
-    client = None
-    if kind == "memory":
-        monkeypatch.delenv("REDIS_URL", raising=False)
-    elif kind == "redis":
-        client = _redis_client()
-        monkeypatch.setenv("REDIS_URL", _redis_url())
-    else:
-        monkeypatch.setenv("REDIS_URL", UNREACHABLE_REDIS)
-    prefix = f"aurion-test-{uuid.uuid4().hex[:12]}"
-    monkeypatch.setattr(ratelimit, "KEY_PREFIX", prefix)
-    cold_start()
-    yield kind
-    cold_start()
-    if client is not None:
-        keys = list(client.scan_iter(match=f"{prefix}*"))
-        if keys:
-            client.delete(*keys)
-        client.close()
+USAGE = "/api/v1/analytics/usage-patterns?start_date=2026-03-01&end_date=2026-03-08"
 
 
 @pytest.fixture
@@ -132,7 +82,7 @@ def test_one_count_per_key_across_functions_and_execution_environments(storage, 
     # Then Redis counted them together: the 300th is allowed (0 left), the 301st refused
     assert (last.status, last.header("X-RateLimit-Remaining")) == (200, "0")
     assert_refused(refused)
-    client = _redis_client()
+    client = redis_client()
     keys = [key.decode() for key in client.scan_iter(match=f"{ratelimit.KEY_PREFIX}*")]
     assert keys == [f"{ratelimit.KEY_PREFIX}:api_key/{tenant}/{key_id}/300/1/minute"]
     client.close()

@@ -8,68 +8,18 @@ Their keys carry a prefix unique to this test run, removed afterwards.
 from __future__ import annotations
 
 import logging
-import os
 import uuid
 
 import pytest
 
 from aurion import ratelimit
-from aurion.db import reset_database
-from aurion.settings import get_settings
 from tests.conftest import load_function
 from tests.support.api import caller_for, get, invoke, rest_event
 from tests.support.builders import at
+from tests.support.rate_limits import cold_start, redis_client
 
 PATH = "/api/v1/analytics/search"
 QUERY = "phone=%2B33612345678&start_date=2026-03-01&end_date=2026-03-08"
-DEFAULT_TEST_REDIS = "redis://127.0.0.1:6379/15"
-UNREACHABLE_REDIS = "redis://127.0.0.1:1/15"
-
-
-def _redis_url() -> str:
-    return os.environ.get("REDIS_URL") or DEFAULT_TEST_REDIS
-
-
-def _redis_client():
-    import redis
-
-    client = redis.Redis.from_url(_redis_url(), socket_connect_timeout=0.5, socket_timeout=0.5)
-    try:
-        client.ping()
-    except redis.RedisError:
-        pytest.skip(f"no Redis at {_redis_url()}")
-    return client
-
-
-def cold_start() -> None:
-    """What a new execution environment starts without: cached settings, database connection, limiters."""
-    get_settings.cache_clear()
-    reset_database()
-    ratelimit.reset_limiters()
-
-
-@pytest.fixture
-def storage(request, app_env, monkeypatch):
-    """Where the counters live for one test: "memory" (no REDIS_URL), "redis", or "redis-down"."""
-    kind = getattr(request, "param", "memory")
-    client = None
-    if kind == "memory":
-        monkeypatch.delenv("REDIS_URL", raising=False)
-    elif kind == "redis":
-        client = _redis_client()
-        monkeypatch.setenv("REDIS_URL", _redis_url())
-    else:
-        monkeypatch.setenv("REDIS_URL", UNREACHABLE_REDIS)
-    prefix = f"aurion-test-{uuid.uuid4().hex[:12]}"
-    monkeypatch.setattr(ratelimit, "KEY_PREFIX", prefix)
-    cold_start()
-    yield kind
-    cold_start()
-    if client is not None:
-        keys = list(client.scan_iter(match=f"{prefix}*"))
-        if keys:
-            client.delete(*keys)
-        client.close()
 
 
 @pytest.fixture
@@ -159,7 +109,7 @@ def test_the_counter_is_shared_by_two_execution_environments_through_redis(stora
     statuses = [search(second, tenant, user).status for _ in range(5)]
 
     assert statuses == [200, 200, 200, 200, 429]
-    client = _redis_client()
+    client = redis_client()
     keys = [key.decode() for key in client.scan_iter(match=f"{ratelimit.KEY_PREFIX}*")]
     assert keys == [f"{ratelimit.KEY_PREFIX}:call_search/{tenant}/{user}/10/1/minute"]
     assert client.llen(keys[0]) == 10  # the refused search was not counted
