@@ -8,9 +8,9 @@ when the next transaction begins and replaced once; errors after work has starte
 from __future__ import annotations
 
 import ssl
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from typing import Any
+from typing import Any, TypeVar, cast
 from urllib.parse import parse_qs, unquote, urlparse
 
 import pg8000.native
@@ -71,11 +71,21 @@ def _ssl_context(query: str) -> ssl.SSLContext | bool | None:
     return context
 
 
+T = TypeVar("T")
+
+
 class Transaction:
     """The queries of one request, inside one transaction that has the tenant set."""
 
     def __init__(self, conn: pg8000.native.Connection) -> None:
         self._conn = conn
+        self._remembered: dict[str, Any] = {}
+
+    def remembered(self, key: str, compute: Callable[[], T]) -> T:
+        """compute() once per transaction: every block of a request then sees the same value."""
+        if key not in self._remembered:
+            self._remembered[key] = compute()
+        return cast(T, self._remembered[key])
 
     def all(self, sql: str, **params: Any) -> list[dict[str, Any]]:
         rows = self._conn.run(sql, **params)

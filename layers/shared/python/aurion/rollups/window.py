@@ -22,6 +22,11 @@ _MICROSECOND = timedelta(microseconds=1)
 STATE_SQL = "SELECT rolled_until FROM rollup_state WHERE tenant_id = CAST(:tenant_id AS uuid)"
 
 
+def rolled_until(tx: Transaction, tenant_id: str) -> date | None:
+    """The tenant's watermark, read once per request (its blocks split their ranges alike)."""
+    return tx.remembered(f"rolled_until:{tenant_id}", lambda: tx.value(STATE_SQL, tenant_id=tenant_id))
+
+
 def midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
@@ -70,7 +75,7 @@ def split_range(window: DateRange, rolled_until: date | None) -> RangeSplit:
 
 
 def range_split(tx: Transaction, tenant_id: str, window: DateRange) -> RangeSplit:
-    return split_range(window, tx.value(STATE_SQL, tenant_id=tenant_id))
+    return split_range(window, rolled_until(tx, tenant_id))
 
 
 def raw_edges(column: str) -> str:
@@ -145,7 +150,7 @@ def whole_hour_offsets(tz: str, first: datetime, last: datetime) -> bool:
 
 
 def hour_split(tx: Transaction, tenant_id: str, window: DateRange) -> HourSplit:
-    return split_hours(window, tx.value(STATE_SQL, tenant_id=tenant_id))
+    return split_hours(window, rolled_until(tx, tenant_id))
 
 
 def in_zone(split: HourSplit, tz: str) -> HourSplit:
