@@ -14,7 +14,7 @@ from urllib.parse import quote, urlencode
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
 
-from aurion.db import connect_params
+from aurion.db import check_database_url
 
 
 class Settings(BaseModel):
@@ -35,7 +35,7 @@ class Settings(BaseModel):
     @classmethod
     def _usable_database_url(cls, value: SecretStr) -> SecretStr:
         # A wrong scheme or sslmode fails the cold start, not the first request.
-        connect_params(value.get_secret_value())
+        check_database_url(value.get_secret_value())
         return value
 
     @field_validator("session_secret")
