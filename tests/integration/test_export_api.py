@@ -122,6 +122,44 @@ def test_a_range_of_exactly_366_days_is_accepted(exports):
     assert exports.create(export_body(start_date="2024-01-01", end_date="2024-12-31")).status == 200
 
 
+@pytest.mark.parametrize(
+    ("period", "loc"),
+    [
+        ({"start_date": "9999-12-30", "end_date": "9999-12-31"}, ["body", "start_date"]),
+        ({"start_date": "0001-01-01", "end_date": "0001-01-02", "tz": "Asia/Tokyo"}, ["body", "start_date"]),
+        ({"start_date": "1969-12-31", "end_date": "1970-01-01"}, ["body", "start_date"]),
+        ({"start_date": "9998-12-31", "end_date": "9999-01-01"}, ["body", "end_date"]),
+    ],
+    ids=["year-9999", "year-1-in-tokyo", "before-1970", "past-9998"],
+)
+def test_a_period_outside_1970_to_9998_is_refused_at_creation_not_failed_three_times_by_the_worker(
+    exports, period, loc
+):
+    # Given a period whose local midnights Python cannot place in UTC (the worker failed on it three times)
+    response = exports.create(export_body(**period))
+    # Then a 422 on the date, saying which years are served, and nothing is queued
+    assert response.status == 422, response.body
+    assert response.body["detail"][0]["loc"] == loc
+    assert all("1970-01-01" in error["msg"] for error in response.body["detail"])
+    assert exports.aws.receive() == []
+
+
+@pytest.mark.parametrize(
+    "period",
+    [
+        {"start_date": "1970-01-01", "end_date": "1970-01-02", "tz": "Asia/Tokyo"},
+        {"start_date": "9998-12-30", "end_date": "9998-12-31", "tz": "Pacific/Pago_Pago"},
+    ],
+    ids=["first-days-east-of-utc", "last-days-west-of-utc"],
+)
+def test_the_first_and_last_days_served_are_produced_by_the_worker(exports, period):
+    # Given an export of the first (or last) days served, in a zone that moves them across a year in UTC
+    item, data = exports.produce(**period)
+    # Then the worker produced it, for exactly that period
+    assert (item["start_date"], item["end_date"]) == (period["start_date"], period["end_date"])
+    assert data
+
+
 def test_a_body_that_is_not_json_is_a_422(exports):
     response = exports.create("{not json")
     assert response.status == 422

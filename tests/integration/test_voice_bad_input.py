@@ -147,6 +147,9 @@ def test_unknown_query_parameters_are_ignored(functions, tenant):
         f"{WEEK}&tz=Asia/Kathmandu",  # quarter-hour offset
         "start_date=1970-01-01&end_date=1970-01-01&tz=Pacific/Pago_Pago",
         "start_date=9998-12-31&end_date=9998-12-31&tz=Pacific/Kiritimati",
+        # 366 days at either edge: the previous period lies in 1969, the last local midnight in 9999 UTC
+        "start_date=1970-01-01&end_date=1971-01-01&tz=Pacific/Kiritimati",
+        "start_date=9998-01-01&end_date=9998-12-31&tz=Pacific/Pago_Pago",
     ],
 )
 @pytest.mark.parametrize("route", [*VIEWS, "search"])

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pg8000.exceptions import DatabaseError
 
+from aurion.date_bounds import OUT_OF_BOUNDS_MSG, date_in_bounds
 from aurion.errors import InvalidInput
 from aurion.params import MAX_RANGE_DAYS, DateRange
 from aurion.redaction import digits_of
@@ -36,14 +37,11 @@ _DATE_PATTERN: Final = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _PHONE_PATTERN: Final = r"^\+?[0-9 ().-]+$"
 _ONE_MICROSECOND: Final = timedelta(microseconds=1)
 _UNKNOWN_ZONE_MSG: Final = "Unknown time zone: use an IANA name such as Europe/Paris"
-# Calendar arithmetic (the day after end_date, the previous period) must stay inside Python's years 1-9999.
-EARLIEST_DATE: Final = date(1970, 1, 1)
-LATEST_DATE: Final = date(9998, 12, 31)
 
 StartDate = Annotated[
     str,
     Query(
-        description="First day of the range, YYYY-MM-DD, in tz (included)",
+        description="First day of the range, YYYY-MM-DD (1970-01-01 to 9998-12-31), in tz (included)",
         pattern=_DATE_PATTERN,
         examples=["2026-03-01"],
     ),
@@ -51,7 +49,8 @@ StartDate = Annotated[
 EndDate = Annotated[
     str,
     Query(
-        description=f"Last day of the range, YYYY-MM-DD, in tz (included); at most {MAX_RANGE_DAYS} days in all",
+        description=f"Last day of the range, YYYY-MM-DD (1970-01-01 to 9998-12-31), in tz (included); "
+        f"at most {MAX_RANGE_DAYS} days in all",
         pattern=_DATE_PATTERN,
         examples=["2026-03-08"],
     ),
@@ -158,8 +157,8 @@ def _day(value: str, field: str) -> date:
         raise InvalidInput(
             ("query", field), "Input should be a valid date in YYYY-MM-DD format", "date_parsing"
         ) from None
-    if not EARLIEST_DATE <= day <= LATEST_DATE:
-        raise InvalidInput(("query", field), f"Dates must be between {EARLIEST_DATE} and {LATEST_DATE}", "value_error")
+    if not date_in_bounds(day):
+        raise InvalidInput(("query", field), OUT_OF_BOUNDS_MSG, "value_error")
     return day
 
 

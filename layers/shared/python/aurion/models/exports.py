@@ -25,6 +25,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from aurion.date_bounds import OUT_OF_BOUNDS_MSG, date_in_bounds
 from aurion.models.base import NO_CONTROL_CHARACTERS, SpecModel
 
 MAX_EXPORT_DAYS = 366
@@ -47,12 +48,16 @@ def known_time_zones() -> frozenset[str]:
 
 def _iso_date(value: Any) -> date:
     # Only the spec's YYYY-MM-DD: pydantic alone would also take timestamps and datetimes at midnight.
-    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise PydanticCustomError("date_parsing", "Input should be a valid date in the format YYYY-MM-DD")
+    try:
+        if not (isinstance(value, str) and _ISO_DATE.fullmatch(value)):
+            raise ValueError(value)
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise PydanticCustomError("date_parsing", "Input should be a valid date in the format YYYY-MM-DD") from None
+    # The worker steps past the period (the local midnight after end_date, in tz): refused here, not 3 times there.
+    if not date_in_bounds(day):
+        raise PydanticCustomError("date_range", OUT_OF_BOUNDS_MSG)
+    return day
 
 
 def _time_zone(value: Any) -> str:
@@ -81,8 +86,8 @@ class ExportRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     format: ExportFormat
-    start_date: IsoDate
-    end_date: IsoDate
+    start_date: IsoDate = Field(description="First day, YYYY-MM-DD (1970-01-01 to 9998-12-31), in tz")
+    end_date: IsoDate = Field(description="Last day (included), YYYY-MM-DD, at most 366 days after start_date")
     scope: ExportScope = "voice"
     include_call_details: StrictBool = True
     include_transcripts: StrictBool = False
