@@ -7,6 +7,10 @@ on a unix socket only and stops the server when the last Python process using it
 - Idempotent: a server already running on the data directory is reused (whatever port it listens on); its
   data survives restarts. Concurrent callers (test workers, `make run` beside `make test`) serialise on a
   lock file beside the data directory.
+- Ports: the port asked for is a first choice. When another checkout's server (or anything else) holds it,
+  the next free port above it is taken, and the port a data directory last started on is kept beside it
+  (`<data dir>.port`) and tried first next time, so two clones on one machine each keep their own port.
+  Only an exact port (`exact_port`, EMBEDDED_PG_PORT) fails when it is taken.
 - Root: PostgreSQL refuses to run as root, so initdb/pg_ctl/postgres run as the system user
   `embedded_postgres` (created if missing). That user must be able to traverse every parent of the data
   directory and of the binaries: parents that deny it get `o+x` (traverse only, never read: other users
@@ -35,8 +39,11 @@ from typing import Any
 from urllib.parse import urlparse, urlunparse
 
 from local.paths import LOCAL_DIR
+from local.ports import port_free
 
 DEFAULT_PORT = 54329
+# How far above the first choice to look for a free port: room for many checkouts' servers.
+_PORT_SEARCH_SPAN = 100
 DEFAULT_DATA_DIR = LOCAL_DIR / "pgdata"
 SYSTEM_USER = "embedded_postgres"
 SUPERUSER = "postgres"
@@ -280,8 +287,12 @@ def _pg_ctl_start(data_dir: Path, port: int, run_as: _RunAs) -> None:
 # --- public API -------------------------------------------------------------------------------------------
 
 
-def start_server(data_dir: Path, port: int = DEFAULT_PORT) -> Server:
-    """Start (or reuse) the cluster in data_dir, initialising it on first use; listens on 127.0.0.1:port."""
+def start_server(data_dir: Path, port: int = DEFAULT_PORT, *, exact_port: bool = False) -> Server:
+    """Start (or reuse) the cluster in data_dir, initialising it on first use; listens on 127.0.0.1.
+
+    port is a first choice (see the module docstring): the data directory's remembered port comes before it
+    and the free ports above it after it. With exact_port only `port` is tried.
+    """
     data_dir = Path(data_dir).expanduser().resolve()
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     with _locked(data_dir):
@@ -297,16 +308,55 @@ def start_server(data_dir: Path, port: int = DEFAULT_PORT) -> Server:
         _ensure_binaries_usable(run_as, data_dir)
         if not (data_dir / "PG_VERSION").exists():
             _initdb(data_dir, run_as)
-        _pg_ctl_start(data_dir, port, run_as)
+        listening = _start_on_a_free_port(data_dir, [port] if exact_port else _port_choices(data_dir, port), run_as)
         started = _read_postmaster(data_dir)
         if started is None:
             raise EmbeddedPostgresError(f"PostgreSQL on {data_dir} did not come up; see {data_dir / _LOG_NAME}")
+        if not exact_port:
+            _port_file(data_dir).write_text(f"{listening}\n", encoding="utf-8")
         return Server(data_dir=data_dir, port=started.port, pid=started.pid, started=True)
 
 
-def start(data_dir: Path, port: int = DEFAULT_PORT, database: str = "postgres") -> str:
+def _port_file(data_dir: Path) -> Path:
+    # Beside the data directory, not in it: that directory belongs to the server's user and initdb wants it empty.
+    return data_dir.parent / f"{data_dir.name}.port"
+
+
+def remembered_port(data_dir: Path) -> int | None:
+    """The port data_dir's server last started on (kept while it is stopped), or None."""
+    try:
+        text = _port_file(Path(data_dir).expanduser().resolve()).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return int(text) if text.isdigit() and 0 < int(text) < 65536 else None
+
+
+def _port_choices(data_dir: Path, first_choice: int) -> list[int]:
+    remembered = remembered_port(data_dir)
+    above = range(first_choice, min(first_choice + _PORT_SEARCH_SPAN, 65536))
+    return ([remembered] if remembered is not None else []) + [p for p in above if p != remembered]
+
+
+def _start_on_a_free_port(data_dir: Path, choices: list[int], run_as: _RunAs) -> int:
+    """pg_ctl start on the first of `choices` that is free; returns that port."""
+    for port in choices:
+        if not port_free(port):
+            continue
+        try:
+            _pg_ctl_start(data_dir, port, run_as)
+        except EmbeddedPostgresError:
+            # Free a moment ago and taken now: another server won the race for it; anything else is our failure.
+            if port_free(port):
+                raise
+            continue
+        return port
+    shown = str(choices[0]) if len(choices) == 1 else f"{min(choices)}-{max(choices)}"
+    raise EmbeddedPostgresError(f"no free port for PostgreSQL on {data_dir}: 127.0.0.1:{shown} in use")
+
+
+def start(data_dir: Path, port: int = DEFAULT_PORT, database: str = "postgres", *, exact_port: bool = False) -> str:
     """Start (or reuse) the server; its superuser URL, postgresql://postgres@127.0.0.1:<port>/<database>."""
-    return start_server(data_dir, port).url(database)
+    return start_server(data_dir, port, exact_port=exact_port).url(database)
 
 
 def running_url(data_dir: Path, database: str = "postgres") -> str | None:
@@ -328,6 +378,19 @@ def stop(data_dir: Path) -> bool:
         args = [str(_bin_dir() / "pg_ctl"), "-D", str(data_dir), "-m", "fast", "-w", "-t", "60", "stop"]
         _run(args, _RunAs.current(), data_dir)
         return True
+
+
+def clusters(under: Path) -> list[Path]:
+    """The cluster data directories directly under `under` (a checkout's .local), running or not."""
+    under = Path(under).expanduser().resolve()
+    if not under.is_dir():
+        return []
+    return sorted(path for path in under.iterdir() if path.is_dir() and (path / "PG_VERSION").exists())
+
+
+def stop_all(under: Path) -> list[Path]:
+    """Stop every server running on a cluster under `under`; returns the data directories stopped."""
+    return [data_dir for data_dir in clusters(under) if stop(data_dir)]
 
 
 def with_database(url: str, database: str) -> str:
@@ -367,14 +430,18 @@ def ensure_database(admin_url: str, name: str) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Start or stop the embedded PostgreSQL of the dev stack")
-    parser.add_argument("action", choices=["start", "stop", "url"])
+    parser.add_argument("action", choices=["start", "stop", "stop-all", "url"])
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
-    parser.add_argument("--port", type=int, default=int(os.environ.get("EMBEDDED_PG_PORT", DEFAULT_PORT)))
+    parser.add_argument("--port", type=int, help="exactly this port (default: EMBEDDED_PG_PORT, else any free)")
     args = parser.parse_args()
     if args.action == "start":
-        print(start(args.data_dir, args.port))
+        port = args.port or int(os.environ.get("EMBEDDED_PG_PORT") or 0)
+        print(start(args.data_dir, port or DEFAULT_PORT, exact_port=bool(port)))
     elif args.action == "stop":
         print("stopped" if stop(args.data_dir) else "not running")
+    elif args.action == "stop-all":
+        stopped = stop_all(LOCAL_DIR)
+        print(f"stopped {', '.join(str(path) for path in stopped)}" if stopped else "none running")
     else:
         url = running_url(args.data_dir)
         if url is None:

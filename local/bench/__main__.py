@@ -1,7 +1,8 @@
 """`make bench`: the benchmark tenants in their own database, every endpoint timed warm, docs/benchmarks.md.
 
 The tenants are generated once per (size, seed, end) and kept; later runs only measure. Ranges end at the
-tenant's fixed `end`, so numbers are comparable between runs.
+tenant's fixed `end`, so numbers are comparable between runs. The server is DATABASE_URL's, else the embedded
+one of `make run`, stopped at the end if the bench started it (local/bench/server.py).
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ from local.bench.cold_start import measure_cold_starts, render_markdown
 from local.bench.endpoints import CONVERSATION_ENDPOINTS, VOICE_ENDPOINTS, Endpoint
 from local.bench.pipeline import measure_pipeline
 from local.bench.report import Row, write_report
+from local.bench.server import bench_server
 from local.bench.timing import SqlClock, time_endpoint
 from local.function_loader import import_function
-from local.paths import LOCAL_DIR, REPO_ROOT, ensure_layer_on_path
+from local.paths import REPO_ROOT, ensure_layer_on_path
 
 BENCH_DATABASE = "aurion_bench"
 APP_PASSWORD = "aurion-bench"
@@ -33,15 +35,11 @@ END = datetime(2026, 11, 1, tzinfo=UTC)
 RANGES = {"7 days": 7, "37 days": 37, "365 days": 365}
 
 
-def server_url() -> str:
-    return os.environ.get("DATABASE_URL") or embedded_pg.start(LOCAL_DIR / "pgdata", embedded_pg.DEFAULT_PORT)
-
-
-def prepare_database() -> tuple[str, str]:
-    """(owner URL, app-role URL) of the migrated benchmark database."""
+def prepare_database(server_url: str) -> tuple[str, str]:
+    """(owner URL, app-role URL) of the migrated benchmark database on server_url's server."""
     from aurion.migrate import migrate
 
-    admin_url = embedded_pg.ensure_database(embedded_pg.with_database(server_url(), "postgres"), BENCH_DATABASE)
+    admin_url = embedded_pg.ensure_database(embedded_pg.with_database(server_url, "postgres"), BENCH_DATABASE)
     migrate(admin_url, app_password=APP_PASSWORD)
     from local.stack import _replace_credentials
 
@@ -130,8 +128,12 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=REPO_ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--export-formats", default="csv,xlsx", help="export benchmarks to run ('' for none)")
     args = parser.parse_args()
+    with bench_server() as server_url:
+        run_benchmark(args, server_url)
 
-    admin_url, app_url = prepare_database()
+
+def run_benchmark(args: argparse.Namespace, server_url: str) -> None:
+    admin_url, app_url = prepare_database(server_url)
     tenant_id = ensure_tenant(admin_url, "bench", args.conversations, args.calls)
     # Also leaves the rollups up to date, as the aggregator keeps them in production.
     pipeline = measure_pipeline(admin_url, app_url, tenant_id)
@@ -178,7 +180,7 @@ def main() -> None:
     exports = [
         run_export_in_subprocess(fmt, app_url, tenant_id) for fmt in filter(None, args.export_formats.split(","))
     ]
-    cold_starts = measure_cold_starts(server_url())
+    cold_starts = measure_cold_starts(server_url)
     print(render_markdown(cold_starts), flush=True)
     write_report(
         args.output,

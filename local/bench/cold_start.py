@@ -4,8 +4,9 @@ Each function runs in a fresh Python process, as a new Lambda execution environm
 functions/<name>/app.py (the layers, Powertools, pydantic, our settings), then the time of the first call of its
 handler on its sample event (events/<name>[_<route>].json, the first in name order), which opens the database
 connection and does the request's work. The database is a small seeded tenant in a database of its own
-(DATABASE_URL's server, else the embedded one of `make bench`), S3 and SQS a moto server. Target: at most
-TARGET_MS for import + first invocation. Interpreter start-up is not counted (in Lambda it is the runtime's).
+(DATABASE_URL's server, else the embedded one of `make bench`: local/bench/server.py), S3 and SQS a moto
+server. Target: at most TARGET_MS for import + first invocation. Interpreter start-up is not counted (in Lambda
+it is the runtime's).
 
     python -m local.bench.cold_start            # prints the markdown table
 
@@ -198,20 +199,21 @@ def measure_cold_starts(server_url: str | None = None, runs: int = RUNS) -> list
     """One ColdStart per function of template.yaml: the median of `runs` fresh processes (a few seconds each).
 
     server_url: a PostgreSQL superuser URL whose server gets the database aurion_cold_start (dropped and made
-    anew); default DATABASE_URL, else the embedded server of `make bench`.
+    anew); default DATABASE_URL, else the embedded server of `make bench` (stopped after if started for this).
     """
-    from local.paths import LOCAL_DIR, REPO_ROOT, SHARED_LAYER, TEMPLATE, ensure_layer_on_path
+    if server_url is None:
+        from local.bench.server import bench_server
+
+        with bench_server() as url:
+            return measure_cold_starts(url, runs)
+    from local.paths import REPO_ROOT, SHARED_LAYER, TEMPLATE, ensure_layer_on_path
 
     ensure_layer_on_path()
     import boto3
 
     from aurion.auth.tokens import issue_token
-    from local import embedded_pg
     from local.sam_model import load_api_model
 
-    server_url = server_url or os.environ.get("DATABASE_URL")
-    if not server_url:
-        server_url = embedded_pg.start(LOCAL_DIR / "pgdata", embedded_pg.DEFAULT_PORT)
     admin_url, app_url, tenant_id = _prepare_database(server_url)
     token = issue_token(SESSION_SECRET, user_id="cold-start", tenant_id=tenant_id, role="tenant_admin",
                         ttl_seconds=3600)  # fmt: skip

@@ -1,7 +1,9 @@
 """The test database: a fresh PostgreSQL database per test session, migrated, with an app-role URL.
 
 DATABASE_URL (an owner/superuser URL) points at a server to use; without it an embedded server is
-started under .local/pgdata-test. Each session creates its own database and drops it at the end.
+started under .local/pgdata-test (or reused: it stays up for the next run until `make stop`), on port 54330
+or, when another checkout's server holds that, the next free one, remembered for the next run. Each session
+(each pytest-xdist worker) creates its own database and drops it at the end.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from aurion.migrate import migrate
 
 REPO = Path(__file__).resolve().parents[2]
 APP_PASSWORD = "aurion-app-test"
-EMBEDDED_TEST_PORT = 54330
+EMBEDDED_TEST_PORT = 54330  # a first choice: local/embedded_pg.py moves on when another checkout holds it
 
 
 @dataclass(frozen=True)
