@@ -270,8 +270,8 @@ CONVERSATIONS_SELECT = (
     "c.id::text", EPOCH("c.created_at"), _LOCAL_DAY.format("c.created_at"), "c.channel", "c.priority", "c.status",
     "c.subject", "c.topic", "ct.email", "ct.phone", "u.name", "t.name", EPOCH("c.first_response_at"),
     EPOCH("c.resolved_at"), "c.resolved_by", "c.escalated",
-    "aurion_round1(aurion_minutes(c.created_at, c.first_response_at))::float8",
-    "aurion_round1(aurion_minutes(c.created_at, c.resolved_at))::float8",
+    "aurion_round1(extract(epoch FROM c.first_response_at - c.created_at) / 60)::float8",
+    "aurion_round1(extract(epoch FROM c.resolved_at - c.created_at) / 60)::float8",
     _sla_outcome(FIRST_RESPONSE_MET), _sla_outcome(RESOLUTION_MET), "s.csat_rating",
 )  # fmt: skip
 CONVERSATIONS_BODY = """

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from aurion.params import DateRange
@@ -28,9 +28,31 @@ def assignee_filters(alias: str, *, team_id: str | None = None, agent_id: str | 
     return " ".join(conditions), params
 
 
+# One rounding rule for every rate and average (docs/metrics.md): one decimal, half away from zero, on the exact
+# value, as PostgreSQL's round(numeric, 1) does. Python's round() is not it: it rounds halves to even, and
+# rounds the binary float, so 100 * 9 / 16 = 56.25 gave 56.2 where SQL gives 56.3.
+_TENTH = Decimal("0.1")
+
+
+def ratio1(numerator: int, denominator: int) -> float:
+    """numerator / denominator rounded to one decimal, half away from zero, in exact integer arithmetic."""
+    if denominator == 0:
+        raise ZeroDivisionError("ratio1 of a zero denominator")
+    negative = (numerator < 0) != (denominator < 0)
+    n, d = abs(int(numerator)), abs(int(denominator))
+    tenths = (20 * n + d) // (2 * d)  # floor(10 n / d + 1/2)
+    return (-tenths if negative else tenths) / 10
+
+
+def round1(value: Decimal | float | int) -> float:
+    """A value rounded to one decimal, half away from zero; a float by its shortest decimal form (repr)."""
+    exact = value if isinstance(value, Decimal) else Decimal(repr(value) if isinstance(value, float) else value)
+    return float(exact.quantize(_TENTH, rounding=ROUND_HALF_UP))
+
+
 def pct(part: int, whole: int) -> float:
     """A percentage rounded to one decimal, 0.0 of nothing (the Python twin of SQL aurion_pct)."""
-    return round(100.0 * part / whole, 1) if whole else 0.0
+    return ratio1(100 * int(part), int(whole)) if whole else 0.0
 
 
 def num(value: Decimal | float | None) -> float | None:

@@ -13,6 +13,7 @@ from typing import TypeVar
 from aurion.access import Scope, tenant_scope
 from aurion.auth.caller import Caller
 from aurion.metrics.breakdown import Breakdown, conversation_breakdown
+from aurion.metrics.common import round1
 from aurion.metrics.overview import overview_row
 from aurion.metrics.sla import sla_rows
 from aurion.models.conversations import AggregationHealth
@@ -28,7 +29,7 @@ TOTAL_BUDGET_MS = 2000.0
 def _timed(run: Callable[[], T]) -> tuple[T, float]:
     started = time.perf_counter()
     result = run()
-    return result, round((time.perf_counter() - started) * 1000, 1)
+    return result, round1((time.perf_counter() - started) * 1000)
 
 
 def measure(scope: Scope, window: DateRange) -> tuple[AggregationHealth, Breakdown]:
@@ -40,7 +41,7 @@ def measure(scope: Scope, window: DateRange) -> tuple[AggregationHealth, Breakdo
     _, overview_ms = _timed(lambda: overview_row(tx, tenant_id, window))
     _, sla_ms = _timed(lambda: sla_rows(tx, tenant_id, window))
     breakdown, agents_ms = _timed(lambda: conversation_breakdown(tx, tenant_id, window))
-    total_ms = round(overview_ms + sla_ms + agents_ms, 1)
+    total_ms = round1(overview_ms + sla_ms + agents_ms)
     within_each = max(overview_ms, sla_ms, agents_ms) <= PER_QUERY_BUDGET_MS
     health = AggregationHealth(
         target_conversation_volume=TARGET_CONVERSATION_VOLUME,

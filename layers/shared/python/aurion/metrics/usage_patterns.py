@@ -24,8 +24,7 @@ SELECT GROUPING(hour, day_of_week, month) AS grouping_id, hour, day_of_week, mon
        COALESCE(sum(calls), 0)::bigint AS total_calls,
        COALESCE(sum(completed), 0)::bigint AS completed_calls,
        COALESCE(sum(failed), 0)::bigint AS failed_calls,
-       aurion_round1(sum(completed_seconds)::double precision / NULLIF(sum(completed_timed), 0))
-           AS avg_duration_seconds,
+       aurion_round1(sum(completed_seconds)::numeric / NULLIF(sum(completed_timed), 0)) AS avg_duration_seconds,
        aurion_pct(sum(fcr), sum(calls)) AS first_call_resolution_rate,
        aurion_pct(sum(calls), sum(sum(calls)) OVER (PARTITION BY GROUPING(hour, day_of_week, month)))
            AS percentage
@@ -43,7 +42,7 @@ ORDER BY grouping_id DESC, hour, day_of_week, month
 # The tokens of the calls' LLM requests (whenever made) over the calls: a total, no local buckets, so any time
 # zone's range reads the rollups (the raw edges probe the requests of their few calls).
 TOKENS_SQL = f"""
-SELECT aurion_round1(sum(tokens)::double precision / NULLIF(sum(calls), 0)) AS avg_tokens_per_call
+SELECT aurion_round1(sum(tokens)::numeric / NULLIF(sum(calls), 0)) AS avg_tokens_per_call
 FROM ({call_cells_sql("outcome", tokens=True)}) AS cells
 """
 

@@ -8,12 +8,12 @@ resolution_seconds, set only once the caller's issue was resolved. Definitions: 
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from aurion.access import tenant_scope
 from aurion.auth.caller import Caller
-from aurion.metrics.common import num
+from aurion.metrics.common import num, ratio1
 from aurion.models.voice import CategoryResolution, FcrDay, PeriodComparison, VoiceResolutionResponse
 from aurion.rollups.voice import call_cells_sql, split_params
 from aurion.rollups.window import hour_split, in_zone
@@ -29,8 +29,7 @@ SELECT GROUPING(day, category) AS grouping_id, day, category,
        COALESCE(sum(resolved), 0)::bigint AS resolved_calls,
        aurion_pct(sum(fcr), sum(calls)) AS fcr_rate,
        aurion_pct(sum(resolved), sum(calls)) AS resolution_rate,
-       aurion_round1(sum(resolution_seconds)::double precision / NULLIF(sum(timed), 0))
-           AS avg_resolution_time_seconds
+       aurion_round1(sum(resolution_seconds)::numeric / NULLIF(sum(timed), 0)) AS avg_resolution_time_seconds
 FROM (
     SELECT local_hour::date AS day, key AS category, calls, fcr, resolved, resolution_seconds, timed
     FROM ({call_cells_sql("category")}) AS cells
@@ -51,12 +50,11 @@ FROM ({call_cells_sql("outcome")}) AS cells
 
 # GROUPING(day, category): a bit per column, set when the column is not grouped.
 _TOTALS, _BY_DAY, _BY_CATEGORY = 0b11, 0b01, 0b10
-_TENTH = Decimal("0.1")
 
 
 def _change_pct(current: int, previous: int) -> float:
-    """Relative change (%), 1 decimal, half away from zero like PostgreSQL's round(); previous > 0."""
-    return float((Decimal(100) * (current - previous) / previous).quantize(_TENTH, rounding=ROUND_HALF_UP))
+    """Relative change (%), rounded as every rate (aurion.metrics.common.ratio1); previous > 0."""
+    return ratio1(100 * (current - previous), previous)
 
 
 def _difference(current: Decimal | None, previous: Decimal | None) -> float | None:
