@@ -43,21 +43,25 @@ def test_overview_counts_rates_average_and_median_of_conversations_created_in_ra
     }
 
 
-def test_sla_compliance_tracks_met_and_breached_but_not_open_conversations_not_yet_due(ask, scenario):
+def test_sla_compliance_tracks_every_target_and_rates_the_decided_ones(ask, scenario):
     body = ask("sla-compliance")
     # First response: c1 met; c2 late; c3 never answered and past due; c5 late; c4 has no target.
     assert body["first_response"] == {"tracked": 4, "met": 1, "breached": 3, "compliance_rate": 25.0}
-    # Resolution: c1 met; c2 late; c3 unresolved past due; c5 unresolved but due in 2099: not tracked.
-    assert body["resolution"] == {"tracked": 3, "met": 1, "breached": 2, "compliance_rate": 33.3}
+    # Resolution: c1 met; c2 late; c3 unresolved past due; c5 unresolved but due in 2099: tracked, not decided.
+    # Compliance over the decided ones: 1 / (1 + 2).
+    assert body["resolution"] == {"tracked": 4, "met": 1, "breached": 2, "compliance_rate": 33.3}
+    # urgent: c5 pending (nothing decided: 0.0); high: c1 met; medium: c2, c3 breached.
     assert body["by_priority"] == [
+        {"priority": "urgent", "tracked": 1, "met": 0, "breached": 0, "compliance_rate": 0.0},
         {"priority": "high", "tracked": 1, "met": 1, "breached": 0, "compliance_rate": 100.0},
         {"priority": "medium", "tracked": 2, "met": 0, "breached": 2, "compliance_rate": 0.0},
     ]
+    # Billing: c2 breached, c5 pending; Tier 1: c1 met, c3 breached.
     assert body["by_team"] == [
         {
             "team_id": str(scenario.billing),
             "team_name": "Billing",
-            "tracked": 1,
+            "tracked": 2,
             "met": 0,
             "breached": 1,
             "compliance_rate": 0.0,
@@ -288,10 +292,12 @@ def test_insights_blocks(ask, scenario):
             },
         ],
     }
-    # Resolution SLA by day created: Mar 2 (c1 met, c2 breached), Mar 3 (c3 breached); c4/c5 untracked.
+    # Resolution SLA by day created: Mar 2 (c1 met, c2 breached), Mar 3 (c3 breached), Mar 5 (c5 pending:
+    # tracked, nothing decided); c4 has no target.
     assert body["sla_breach_trend"] == [
         {"day": "2026-03-02", "tracked": 2, "breached": 1, "met": 1, "compliance_rate": 50.0},
         {"day": "2026-03-03", "tracked": 1, "breached": 1, "met": 0, "compliance_rate": 0.0},
+        {"day": "2026-03-05", "tracked": 1, "breached": 0, "met": 0, "compliance_rate": 0.0},
     ]
     assert body["email_channel_metrics"] == {
         "total_channels": 2,

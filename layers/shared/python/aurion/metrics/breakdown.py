@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from aurion.db import Transaction
 from aurion.metrics.common import num, pct
-from aurion.metrics.sla import sla_bucket
+from aurion.metrics.sla import resolution_bucket
 from aurion.models.conversations import AgentPerformance, HourCount, SlaDay, TeamPerformance, TopicShare
 from aurion.params import DateRange
 from aurion.rollups.conversations import conversation_facts
@@ -73,9 +73,5 @@ def conversation_breakdown(tx: Transaction, tenant_id: str, window: DateRange) -
             )
             for r in teams
         ],
-        sla_days=[
-            SlaDay(day=r["day"].isoformat(), **sla_bucket(r["res_met"], r["res_breached"]))
-            for r in days
-            if r["res_met"] + r["res_breached"] > 0
-        ],
+        sla_days=[SlaDay(day=r["day"].isoformat(), **resolution_bucket(r)) for r in days if r["res_tracked"] > 0],
     )

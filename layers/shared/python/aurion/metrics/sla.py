@@ -1,8 +1,8 @@
 """GET /api/v2/analytics/conversations/sla-compliance and the insights SLA-breach trend.
 
-A conversation is tracked for a target when it has a due time and the outcome is known: answered
-(met when on or before the due time, breached after it) or still unanswered past its due time
-(breached). An unanswered conversation that is not yet due is not tracked.
+A conversation is tracked for a target when it has one (a due time), as the spec says. Its outcome is met
+(answered on or before the due time), breached (answered after it, or still unanswered past it) or not decided
+yet (unanswered, not yet due). compliance_rate is met over the decided ones: pending work is not a failure.
 """
 
 from __future__ import annotations
@@ -18,12 +18,19 @@ from aurion.models.conversations import PrioritySlaBucket, SlaBucket, SlaComplia
 from aurion.params import DateRange
 from aurion.rollups.conversations import Facts, conversation_facts
 
-__all__ = ["FIRST_RESPONSE_MET", "RESOLUTION_MET", "sla_bucket", "sla_compliance", "sla_in", "sla_model", "sla_rows"]
+__all__ = [
+    "FIRST_RESPONSE_MET", "RESOLUTION_MET", "resolution_bucket", "sla_bucket", "sla_compliance", "sla_in",
+    "sla_model", "sla_rows",
+]  # fmt: skip
 
 
-def sla_bucket(met: int, breached: int) -> dict[str, Any]:
-    met, breached = int(met), int(breached)
-    return {"tracked": met + breached, "met": met, "breached": breached, "compliance_rate": pct(met, met + breached)}
+def sla_bucket(tracked: int, met: int, breached: int) -> dict[str, Any]:
+    tracked, met, breached = int(tracked), int(met), int(breached)
+    return {"tracked": tracked, "met": met, "breached": breached, "compliance_rate": pct(met, met + breached)}
+
+
+def resolution_bucket(row: dict[str, Any]) -> dict[str, Any]:
+    return sla_bucket(row["res_tracked"], row["res_met"], row["res_breached"])
 
 
 def sla_rows(tx: Transaction, tenant_id: str, window: DateRange) -> Facts:
@@ -34,25 +41,18 @@ def sla_model(facts: Facts) -> SlaComplianceResponse:
     """Overall buckets for both targets; per priority and per team for the resolution target."""
     overall = facts.total()
     priorities = sorted(
-        (row for row in facts.of("priority") if row["res_met"] + row["res_breached"] > 0),
-        key=lambda row: PRIORITIES.index(row["key"]),
+        (row for row in facts.of("priority") if row["res_tracked"] > 0), key=lambda row: PRIORITIES.index(row["key"])
     )
     teams = sorted(
-        (row for row in facts.of("team") if row["team_name"] is not None and row["res_met"] + row["res_breached"]),
+        (row for row in facts.of("team") if row["team_name"] is not None and row["res_tracked"] > 0),
         key=lambda row: (row["team_name"], row["key"]),
     )
     return SlaComplianceResponse(
-        first_response=SlaBucket(**sla_bucket(overall["fr_met"], overall["fr_breached"])),
-        resolution=SlaBucket(**sla_bucket(overall["res_met"], overall["res_breached"])),
-        by_priority=[
-            PrioritySlaBucket(priority=row["key"], **sla_bucket(row["res_met"], row["res_breached"]))
-            for row in priorities
-        ],
+        first_response=SlaBucket(**sla_bucket(overall["fr_tracked"], overall["fr_met"], overall["fr_breached"])),
+        resolution=SlaBucket(**resolution_bucket(overall)),
+        by_priority=[PrioritySlaBucket(priority=row["key"], **resolution_bucket(row)) for row in priorities],
         by_team=[
-            TeamSlaBucket(
-                team_id=row["key"], team_name=row["team_name"], **sla_bucket(row["res_met"], row["res_breached"])
-            )
-            for row in teams
+            TeamSlaBucket(team_id=row["key"], team_name=row["team_name"], **resolution_bucket(row)) for row in teams
         ],
     )
 

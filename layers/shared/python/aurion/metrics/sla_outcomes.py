@@ -1,15 +1,15 @@
 """Whether a conversation met its SLA targets: one definition for the endpoints, the rollups and the exports.
 
-A conversation is tracked for a target when it has a due time and the outcome is known: answered
-(met when on or before the due time, breached after it) or still unanswered past its due time
-(breached). An unanswered conversation that is not yet due is not tracked.
+A conversation is tracked for a target when it has a due time. Its outcome: answered (met when on or before
+the due time, breached after it), still unanswered past its due time (breached), or still unanswered and not
+yet due (pending: tracked, not decided; aurion.metrics.sla counts it in tracked, not in compliance).
 """
 
 from __future__ import annotations
 
 
-# Per conversation and target: true = met, false = breached, null = not tracked. `clock` is when "past due" is
-# judged: now() for a live query, the aggregator run's clock for a rollup.
+# Per conversation and target: true = met, false = breached, null = no target or pending. `clock` is when
+# "past due" is judged: now() for a live query, the aggregator run's clock for a rollup.
 def first_response_met(clock: str = "now()") -> str:
     return f"""
     CASE WHEN first_response_due_at IS NULL THEN NULL

@@ -22,7 +22,7 @@ DIMENSIONS = ("all", "channel", "priority", "team", "team_priority", "agent", "t
 
 MEASURES = (
     "conversations", "resolved", "ai_resolved", "human_resolved", "escalated", "fr_count", "fr_seconds",
-    "res_seconds", "fr_met", "fr_breached", "res_met", "res_breached",
+    "res_seconds", "fr_tracked", "fr_met", "fr_breached", "res_tracked", "res_met", "res_breached",
 )  # fmt: skip
 
 
@@ -38,8 +38,10 @@ SELECT c.day, d.dim, d.key,
        count(c.fr_s) AS fr_count,
        coalesce(sum(c.fr_s), 0) AS fr_seconds,
        coalesce(sum(c.res_s), 0) AS res_seconds,
+       count(*) FILTER (WHERE c.fr_target) AS fr_tracked,
        count(*) FILTER (WHERE c.fr_met) AS fr_met,
        count(*) FILTER (WHERE NOT c.fr_met) AS fr_breached,
+       count(*) FILTER (WHERE c.res_target) AS res_tracked,
        count(*) FILTER (WHERE c.res_met) AS res_met,
        count(*) FILTER (WHERE NOT c.res_met) AS res_breached
 FROM (
@@ -49,6 +51,7 @@ FROM (
            resolved_by, escalated,
            extract(epoch FROM first_response_at - created_at) AS fr_s,
            extract(epoch FROM resolved_at - created_at) AS res_s,
+           first_response_due_at IS NOT NULL AS fr_target, resolution_due_at IS NOT NULL AS res_target,
            {first_response_met(clock)} AS fr_met,
            {resolution_met(clock)} AS res_met
     FROM conversations
@@ -133,8 +136,8 @@ WITH facts AS (
     GROUP BY 1, 2, 3
 )
 SELECT totals.*,
-       round(fr_seconds / NULLIF(fr_count, 0) / 60, 1) AS avg_first_response_minutes,
-       round(res_seconds / NULLIF(resolved, 0) / 60, 1) AS avg_resolution_minutes,
+       round(fr_seconds / (60 * NULLIF(fr_count, 0)), 1) AS avg_first_response_minutes,
+       round(res_seconds / (60 * NULLIF(resolved, 0)), 1) AS avg_resolution_minutes,
        CASE WHEN dim IN ('team', 'team_priority') THEN
            (SELECT name FROM teams WHERE id = CAST(NULLIF(split_part(key, '/', 1), '') AS uuid)) END AS team_name,
        CASE WHEN dim = 'agent' THEN
@@ -187,13 +190,22 @@ def conversation_facts(
 
 
 # Exact median while the range is read raw; from the merged histograms once rollups are involved. Both sides
-# bucket the same way, the median is interpolated inside the bucket that holds rank (n - 1) / 2.
+# bucket the same way. Like percentile_cont, the estimate is the mean of the two middle order statistics (ranks
+# floor and ceil of (n - 1) / 2), each interpolated inside its own bucket: each is then off by less than its
+# bucket's width, so their mean is too, however far apart the two buckets are.
 EXACT_MEDIAN_SQL = """
 SELECT round((percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - created_at))
              / 60)::numeric, 1) AS median
 FROM conversations
 WHERE tenant_id = CAST(:tenant_id AS uuid) AND created_at BETWEEN :start AND :end AND resolved_at IS NOT NULL
 """
+
+# The histogram median's proven bound (docs/metrics.md, "Medians"): before rounding, the estimate is within
+# MEDIAN_RELATIVE_ERROR of the two middle values' mean magnitude plus MEDIAN_ABSOLUTE_SECONDS; the shown values
+# add at most MEDIAN_ROUNDING_MINUTES, their 0.1-minute rounding.
+MEDIAN_RELATIVE_ERROR = 0.01
+MEDIAN_ABSOLUTE_SECONDS = 0.01
+MEDIAN_ROUNDING_MINUTES = 0.1
 
 _EDGES = raw_edges("created_at")
 HISTOGRAM_MEDIAN_SQL = f"""
@@ -209,12 +221,17 @@ WITH buckets AS (
     GROUP BY bucket
 ), ranked AS (
     SELECT bucket, n, sum(n) OVER (ORDER BY bucket) - n AS before, sum(n) OVER () AS total FROM buckets
+), middle AS (
+    -- Each middle rank (0-based; the same one twice for an odd count) in its own bucket, placed as if the
+    -- bucket's values were spread evenly over it.
+    SELECT aurion_bucket_lower(bucket)
+           + (aurion_bucket_lower((bucket + 1)::smallint) - aurion_bucket_lower(bucket))
+             * (middle_rank - before + 0.5) / n AS seconds
+    FROM ranked
+    CROSS JOIN LATERAL (VALUES (floor((total - 1) / 2.0)), (ceil((total - 1) / 2.0))) AS ranks (middle_rank)
+    WHERE before <= middle_rank AND middle_rank < before + n
 )
-SELECT round((aurion_bucket_lower(bucket)
-              + (aurion_bucket_lower((bucket + 1)::smallint) - aurion_bucket_lower(bucket))
-                * ((total - 1) / 2.0 - before + 0.5) / n) / 60, 1) AS median
-FROM ranked
-WHERE before <= (total - 1) / 2.0 AND (total - 1) / 2.0 < before + n
+SELECT round(avg(seconds) / 60, 1) AS median FROM middle
 """
 
 
