@@ -9,8 +9,15 @@ tenant instead of racing it):
 2. each family deletes and re-inserts the facts of those days from raw rows (idempotent);
 3. the state row moves the watermark to today and records when and how long.
 
+Two clocks, on purpose:
+- the run's `as_of` is aurion.clock's now (or the `now` a caller passes): it says what today is, which days are
+  closed, and which conversations are past due. A test or a backfill fixes it, and the answers follow;
+- change detection stays on the database's own clock: `updated_at` is stamped by triggers with the writing
+  transaction's time, so the run records its own transaction time (`SELECT now()`) as `changes_seen_until` and
+  the next run looks for writes after it. A clock fixed in 2024 or 2028 still sees every write.
 A transaction that was already open when a run started may commit rows with an older `updated_at`: the next
 run looks back CHANGE_MARGIN before the last run, so such writes are picked up as long as they commit within it.
+The same margin applies to deadlines (`due_since`, on the run's clock).
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from datetime import UTC, date, datetime, timedelta
 from types import ModuleType
 from typing import Any
 
+from aurion import clock
 from aurion.db import Database, Transaction
 from aurion.logs import logger
 from aurion.rollups import conversations, csat, email, help_center, voice
@@ -37,7 +45,7 @@ SELECT rolled_until, as_of, changes_seen_until FROM rollup_state WHERE tenant_id
 """
 SAVE_STATE_SQL = """
 INSERT INTO rollup_state (tenant_id, rolled_until, as_of, changes_seen_until, last_run_ms, last_days_rebuilt)
-VALUES (CAST(:tenant_id AS uuid), :rolled_until, :as_of, :as_of, :run_ms, :days)
+VALUES (CAST(:tenant_id AS uuid), :rolled_until, :as_of, :changes_seen_until, :run_ms, :days)
 ON CONFLICT (tenant_id) DO UPDATE SET rolled_until = EXCLUDED.rolled_until, as_of = EXCLUDED.as_of,
     changes_seen_until = EXCLUDED.changes_seen_until, last_run_ms = EXCLUDED.last_run_ms,
     last_days_rebuilt = EXCLUDED.last_days_rebuilt
@@ -123,13 +131,16 @@ def _days_to_rebuild(tx: Transaction, tenant_id: str, family: Family, state: dic
     return closed | {day for day in changed if day < today}
 
 
-def run_tenant(db: Database, tenant_id: str) -> RunResult:
+def run_tenant(db: Database, tenant_id: str, *, now: datetime | None = None) -> RunResult:
+    """Roll the tenant up as of `now` (default: aurion.clock's now, read when the run starts)."""
     started = time.perf_counter()
     with db.transaction(tenant_id) as tx:
         if not tx.value(LOCK_SQL, tenant_id=tenant_id):
             return RunResult(tenant_id, skipped=True)
-        as_of: datetime = tx.value("SELECT now()")
-        today = as_of.astimezone(UTC).date()
+        as_of = (now or clock.now()).astimezone(UTC)
+        # The database's clock, which stamps updated_at: what this run has seen written (see the docstring).
+        changes_seen_until: datetime = tx.value("SELECT now()")
+        today = as_of.date()
         state = tx.one(STATE_SQL, tenant_id=tenant_id)
         # A day that several families rebuild (a conversation write dirties the families that read
         # conversations) counts once.
@@ -141,7 +152,8 @@ def run_tenant(db: Database, tenant_id: str) -> RunResult:
             days_rebuilt |= days
         rebuilt = len(days_rebuilt)
         run_ms = round((time.perf_counter() - started) * 1000, 1)
-        tx.execute(SAVE_STATE_SQL, tenant_id=tenant_id, rolled_until=today, as_of=as_of, run_ms=run_ms, days=rebuilt)
+        tx.execute(SAVE_STATE_SQL, tenant_id=tenant_id, rolled_until=today, as_of=as_of,
+                   changes_seen_until=changes_seen_until, run_ms=run_ms, days=rebuilt)  # fmt: skip
     lag = (as_of - state["as_of"]).total_seconds() if state else None
     result = RunResult(tenant_id, skipped=False, days_rebuilt=rebuilt, run_ms=run_ms, lag_seconds=lag)
     logger.info(
@@ -161,12 +173,13 @@ def tenant_ids(db: Database) -> list[str]:
         return [str(row["id"]) for row in tx.all("SELECT aurion_rollup_tenants()::text AS id")]
 
 
-def run_all(db: Database) -> list[RunResult]:
-    """Every tenant; one failing tenant is logged and does not stop the others."""
+def run_all(db: Database, *, now: datetime | None = None) -> list[RunResult]:
+    """Every tenant; one failing tenant is logged and does not stop the others. Without `now`, each tenant's run
+    reads the clock when it starts (a long run over many tenants does not judge the last ones in the past)."""
     results = []
     for tenant_id in tenant_ids(db):
         try:
-            results.append(run_tenant(db, tenant_id))
+            results.append(run_tenant(db, tenant_id, now=now))
         except Exception:
             logger.exception("rollup run failed", extra={"tenant_id": tenant_id})
     return results
