@@ -9,6 +9,7 @@ from uuid import UUID
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
+from aurion import clock
 from aurion.errors import InvalidInput
 
 MAX_RANGE_DAYS = 366
@@ -62,7 +63,7 @@ def _parse_bound(value: str, field: str, *, end_of_day: bool) -> datetime:
 
 
 def date_range(date_from: str | None, date_to: str | None, *, now: datetime | None = None) -> DateRange:
-    end = _parse_bound(date_to, "date_to", end_of_day=True) if date_to else (now or datetime.now(UTC))
+    end = _parse_bound(date_to, "date_to", end_of_day=True) if date_to else (now or clock.now())
     start = (
         _parse_bound(date_from, "date_from", end_of_day=False)
         if date_from

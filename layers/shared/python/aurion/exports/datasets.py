@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from aurion import clock
 from aurion.db import Transaction
 from aurion.exports.formats import ExportOptions, dataset_names
 from aurion.metrics.breakdown import Breakdown, conversation_breakdown
@@ -82,7 +83,8 @@ class ExportJob:
         return DateRange(start=self.start, end=self.end - timedelta(microseconds=1))
 
     def params(self) -> dict[str, Any]:
-        return {"tenant_id": self.tenant_id, "start": self.start, "end": self.end, "tz": self.tz}
+        # now: when the SLA outcomes judge "past due" (aurion.metrics.sla_outcomes).
+        return {"tenant_id": self.tenant_id, "start": self.start, "end": self.end, "tz": self.tz, "now": clock.now()}
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,14 @@ yet due (pending: tracked, not decided; aurion.metrics.sla counts it in tracked,
 
 from __future__ import annotations
 
+# When "past due" is judged, bound by the caller: aurion.clock's now for a live query (clock.now_of(tx)), the
+# export's clock for an export. Never SQL now(): that is the database's clock, which a caller cannot fix.
+NOW = "CAST(:now AS timestamptz)"
 
-# Per conversation and target: true = met, false = breached, null = no target or pending. `clock` is when
-# "past due" is judged: now() for a live query, the aggregator run's clock for a rollup.
-def first_response_met(clock: str = "now()") -> str:
+
+# Per conversation and target: true = met, false = breached, null = no target or pending. `clock` is the SQL of the
+# moment "past due" is judged at: NOW for a live query, the aggregator run's as_of for a rollup.
+def first_response_met(clock: str = NOW) -> str:
     return f"""
     CASE WHEN first_response_due_at IS NULL THEN NULL
          WHEN first_response_at IS NOT NULL THEN first_response_at <= first_response_due_at
@@ -18,7 +22,7 @@ def first_response_met(clock: str = "now()") -> str:
     END"""
 
 
-def resolution_met(clock: str = "now()") -> str:
+def resolution_met(clock: str = NOW) -> str:
     return f"""
     CASE WHEN resolution_due_at IS NULL THEN NULL
          WHEN resolved_at IS NOT NULL THEN resolved_at <= resolution_due_at
@@ -26,5 +30,6 @@ def resolution_met(clock: str = "now()") -> str:
     END"""
 
 
+# Both bind :now.
 FIRST_RESPONSE_MET = first_response_met()
 RESOLUTION_MET = resolution_met()

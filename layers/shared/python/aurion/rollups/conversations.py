@@ -12,8 +12,9 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
+from aurion import clock
 from aurion.db import Transaction
-from aurion.metrics.sla_outcomes import first_response_met, resolution_met
+from aurion.metrics.sla_outcomes import NOW, first_response_met, resolution_met
 from aurion.params import DateRange
 from aurion.rollups.days import DAYS_BETWEEN, replace_days
 from aurion.rollups.window import RangeSplit, range_split, raw_edges
@@ -117,7 +118,7 @@ def rebuild(tx: Transaction, tenant_id: str, first: date, last: date, as_of: dat
 
 # ---- the query side (endpoints) ----------------------------------------------------------------------------
 
-_EDGE_FACTS = _facts_sql(raw_edges("created_at"), "now()")
+_EDGE_FACTS = _facts_sql(raw_edges("created_at"), NOW)
 # Counts come back as integers, second sums as exact numerics.
 _SUMS = ", ".join(f"sum({m}) AS {m}" if m.endswith("_seconds") else f"sum({m})::bigint AS {m}" for m in MEASURES)
 
@@ -185,7 +186,14 @@ def conversation_facts(
     split: RangeSplit | None = None,
 ) -> Facts:
     split = split or range_split(tx, tenant_id, window)
-    rows = tx.all(RANGE_FACTS_SQL, tenant_id=tenant_id, dims=list(dims), daily_dims=list(daily_dims), **split.params())
+    rows = tx.all(
+        RANGE_FACTS_SQL,
+        tenant_id=tenant_id,
+        dims=list(dims),
+        daily_dims=list(daily_dims),
+        now=clock.now_of(tx),
+        **split.params(),
+    )
     return Facts(rows)
 
 
