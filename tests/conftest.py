@@ -20,6 +20,7 @@ from aurion.rollups.aggregator import aggregator_database
 from aurion.settings import get_settings
 from local.function_loader import import_function
 from tests.support.builders import Builder
+from tests.support.clock import CALENDAR_EDGES, ORDINARY, FixedClock, freeze
 from tests.support.database import REPO, TestDatabase, create_test_database, drop_test_database
 
 SESSION_SECRET = "test-session-secret-that-is-long-enough-for-hs256"
@@ -97,6 +98,18 @@ def aggregator_db(app_env: AppEnv) -> Iterator[Database]:
     db = aggregator_database(app_env.database.app_url)
     yield db
     db.close()
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FixedClock:
+    """The package's clock fixed at an ordinary moment (tests/support/clock.py)."""
+    return freeze(monkeypatch, ORDINARY)
+
+
+@pytest.fixture(params=list(CALENDAR_EDGES.values()), ids=list(CALENDAR_EDGES))
+def calendar_clock(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> FixedClock:
+    """The package's clock fixed at each calendar edge in turn: a test using it runs once per edge."""
+    return freeze(monkeypatch, request.param)
 
 
 def load_function(name: str) -> ModuleType:

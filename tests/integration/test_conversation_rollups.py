@@ -2,6 +2,7 @@
 
 The reference is the same endpoint before the aggregator ever ran for the tenant: with no rollup state every
 range is read from raw rows. Random data and random ranges, then one aggregator run, then the same requests.
+Every test that reads "now" runs on a fixed clock, once per calendar edge (tests/support/clock.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pytest
 
 from aurion.rollups import aggregator
 from tests.support.api import caller_for, get
+from tests.support.clock import freeze
 
 OVERVIEW = "/api/v2/analytics/conversations/overview"
 SLA = "/api/v2/analytics/conversations/sla-compliance"
@@ -30,12 +32,7 @@ TOPICS = ("billing", "login", "shipping", "refund", None)
 MEDIAN_RELATIVE_ERROR = 0.02
 
 
-def _avoid_now(moment: datetime, now: datetime) -> datetime:
-    """Due times far from the test's clock, so a deadline cannot pass between two requests."""
-    return moment - timedelta(hours=2) if abs(moment - now) < timedelta(hours=1) else moment
-
-
-def build_random_tenant(build, rng: random.Random, now: datetime, conversations_count: int = 400) -> dict[str, Any]:
+def build_random_tenant(build, rng: random.Random, now: datetime, conversations_count: int = 250) -> dict[str, Any]:
     tenant = build.tenant()
     teams = [build.team(tenant, f"Team {i}") for i in range(3)]
     agents = [build.user(tenant, f"Agent {i}", team_id=teams[i % 3]) for i in range(5)]
@@ -57,8 +54,8 @@ def build_random_tenant(build, rng: random.Random, now: datetime, conversations_
             fields["resolved_at"] = min(created + timedelta(seconds=int(rng.lognormvariate(8, 1.5))), now)
             fields["resolved_by"] = rng.choice(("ai", "human"))
         if rng.random() < 0.8:
-            fields["first_response_due_at"] = _avoid_now(created + timedelta(minutes=rng.randint(5, 240)), now)
-            fields["resolution_due_at"] = _avoid_now(created + timedelta(hours=rng.randint(1, 72)), now)
+            fields["first_response_due_at"] = created + timedelta(minutes=rng.randint(5, 240))
+            fields["resolution_due_at"] = created + timedelta(hours=rng.randint(1, 72))
         build.conversation(tenant, created, **fields)
     return {"tenant": tenant, "teams": teams}
 
@@ -104,28 +101,31 @@ def assert_same_answers(raw: dict[str, Any], rolled: dict[str, Any]) -> None:
         assert actual == expected, url
 
 
-def test_rollup_backed_answers_equal_the_raw_answers_for_random_data_and_ranges(functions, build, aggregator_db):
-    # Given random conversations over the last 40 days, and the answers read raw (no aggregator run yet)
+def test_rollup_backed_answers_equal_the_raw_answers_for_random_data_and_ranges(
+    functions, build, aggregator_db, calendar_clock
+):
+    # Given random conversations over the 40 days before the clock, and the answers read raw (no aggregator run
+    # yet); some unanswered ones past due, some not yet
     rng = random.Random(20261128)
-    now = datetime.now(UTC)
+    now = calendar_clock.now
     data = build_random_tenant(build, rng, now)
-    queries = random_ranges(rng, now, 10)
+    queries = random_ranges(rng, now, 4)
     raw = answers(functions, data["tenant"], data["teams"], queries)
 
     # When the aggregator rolls the tenant's closed days up
     result = aggregator.run_tenant(aggregator_db, str(data["tenant"]))
     assert not result.skipped
-    assert result.days_rebuilt >= 40
+    # 40 days back from any time of day: at least the 39 whole days before today
+    assert result.days_rebuilt >= 39
 
     # Then every answer is the same (the median within its stated error)
     assert_same_answers(raw, answers(functions, data["tenant"], data["teams"], queries))
 
 
-def test_whole_days_of_a_range_are_read_from_the_rollup(functions, build, owner_conn, aggregator_db):
+def test_whole_days_of_a_range_are_read_from_the_rollup(functions, build, owner_conn, aggregator_db, calendar_clock):
     # Given a rolled-up tenant whose rollup for one day we tamper with
-    now = datetime.now(UTC)
     tenant = build.tenant()
-    day = (now - timedelta(days=3)).date()
+    day = calendar_clock.today - timedelta(days=3)
     build.conversation(tenant, datetime.combine(day, time(10), tzinfo=UTC))
     aggregator.run_tenant(aggregator_db, str(tenant))
     owner_conn.run("UPDATE conversation_daily SET conversations = 1000 WHERE tenant_id = :t AND dim = 'all'", t=tenant)
@@ -141,10 +141,10 @@ def test_whole_days_of_a_range_are_read_from_the_rollup(functions, build, owner_
 
 
 def test_a_late_resolution_of_an_old_conversation_shows_after_one_aggregator_run(
-    functions, build, owner_conn, aggregator_db
+    functions, build, owner_conn, aggregator_db, calendar_clock
 ):
     # Given a conversation opened ten days ago, still open when the rollups were built
-    now = datetime.now(UTC)
+    now = calendar_clock.now
     tenant = build.tenant()
     opened = now - timedelta(days=10)
     conversation = build.conversation(tenant, opened, resolution_due_at=opened + timedelta(days=30))
@@ -153,11 +153,12 @@ def test_a_late_resolution_of_an_old_conversation_shows_after_one_aggregator_run
     url = f"{OVERVIEW}?date_from={(now - timedelta(days=20)).date()}&date_to={(now - timedelta(days=2)).date()}"
     assert get(app, url, caller).body["ai_resolved_count"] == 0
 
-    # When the AI resolves it today and the aggregator runs once
+    # When the AI resolves it now (the database stamps the write with its own, real time) and the aggregator runs
+    # once
     owner_conn.run(
-        "UPDATE conversations SET resolved_at = now(), resolved_by = 'ai', status = 'resolved' WHERE id = :id",
-        id=conversation,
-    )
+        "UPDATE conversations SET resolved_at = :now, resolved_by = 'ai', status = 'resolved' WHERE id = :id",
+        now=now, id=conversation,
+    )  # fmt: skip
     result = aggregator.run_tenant(aggregator_db, str(tenant))
 
     # Then only that day was rebuilt, and the next answer counts the resolution
@@ -167,9 +168,9 @@ def test_a_late_resolution_of_an_old_conversation_shows_after_one_aggregator_run
     assert body["resolution_minutes_median"] == pytest.approx(10 * 24 * 60, rel=MEDIAN_RELATIVE_ERROR)
 
 
-def test_repeated_runs_and_a_full_rebuild_write_the_same_facts(build, owner_conn, aggregator_db):
+def test_repeated_runs_and_a_full_rebuild_write_the_same_facts(build, owner_conn, aggregator_db, calendar_clock):
     # Given a rolled-up tenant
-    now = datetime.now(UTC)
+    now = calendar_clock.now
     tenant = build.tenant()
     for days_ago in (1, 5, 9):
         build.conversation(tenant, now - timedelta(days=days_ago), first_response_at=now - timedelta(days=days_ago))
@@ -184,11 +185,43 @@ def test_repeated_runs_and_a_full_rebuild_write_the_same_facts(build, owner_conn
     rebuilt = aggregator.run_tenant(aggregator_db, str(tenant))
 
     # Then the repeat redid only the three days written within the look-back margin, the full rebuild every
-    # day, and the facts are the same each time
+    # day up to yesterday, and the facts are the same each time
     assert again.days_rebuilt == 3
-    assert rebuilt.days_rebuilt >= 9
+    assert rebuilt.days_rebuilt == 9
     assert after_again == before
     assert owner_conn.run(snapshot, t=tenant) == before
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [datetime(2024, 6, 12, 9, 0, tzinfo=UTC), datetime(2096, 2, 29, 0, 15, tzinfo=UTC)],
+    ids=["clock-behind-the-database", "clock-ahead-of-the-database"],
+)
+def test_a_run_finds_writes_by_the_databases_clock_whatever_its_own_clock_says(
+    build, owner_conn, aggregator_db, monkeypatch, moment
+):
+    # Given a tenant with conversations on three days, written an hour ago by the database's clock, rolled up by
+    # an aggregator whose clock is years away from the database's
+    clock = freeze(monkeypatch, moment)
+    tenant = build.tenant()
+    written = owner_conn.run("SELECT now() - interval '1 hour'")[0][0]
+    ids = [build.conversation(tenant, clock.now - timedelta(days=back), updated_at=written) for back in (1, 5, 9)]
+    first = aggregator.run_tenant(aggregator_db, str(tenant))
+
+    # When one of them is resolved (the database stamps the write) and the aggregator runs again
+    owner_conn.run("UPDATE conversations SET resolved_at = :now, resolved_by = 'ai' WHERE id = :id",
+                   now=clock.now, id=ids[1])  # fmt: skip
+    again = aggregator.run_tenant(aggregator_db, str(tenant))
+
+    # Then the first run rebuilt the nine days up to yesterday by its clock, the second only the day written
+    assert (first.days_rebuilt, again.days_rebuilt) == (9, 1)
+    # And the state holds the run's clock as as_of and the database's time as what it has seen written
+    state = owner_conn.run(
+        "SELECT rolled_until, as_of, now() - changes_seen_until < interval '1 minute' FROM rollup_state "
+        "WHERE tenant_id = :t",
+        t=tenant,
+    )
+    assert state == [[clock.today, clock.now, True]]
 
 
 def test_a_second_aggregator_run_skips_a_tenant_that_is_being_aggregated(build, owner_conn, aggregator_db):
@@ -207,9 +240,9 @@ def test_a_second_aggregator_run_skips_a_tenant_that_is_being_aggregated(build, 
     assert owner_conn.run("SELECT count(*) FROM rollup_state WHERE tenant_id = :t", t=tenant) == [[0]]
 
 
-def test_a_deadline_passing_without_any_write_marks_its_day_for_rebuilding(build, aggregator_db):
+def test_a_deadline_passing_without_any_write_marks_its_day_for_rebuilding(build, aggregator_db, calendar_clock):
     # Given an unanswered conversation whose first-response deadline passed a minute ago
-    now = datetime.now(UTC)
+    now = calendar_clock.now
     tenant = build.tenant()
     created = now - timedelta(days=4)
     build.conversation(tenant, created, first_response_due_at=now - timedelta(minutes=1))
@@ -223,11 +256,35 @@ def test_a_deadline_passing_without_any_write_marks_its_day_for_rebuilding(build
     assert days == {created.date()}
 
 
-def test_the_aggregator_visits_every_tenant(build, aggregator_db, owner_conn):
+def test_a_conversation_is_past_due_by_the_clock_in_raw_and_in_rolled_up_answers(
+    functions, build, aggregator_db, calendar_clock
+):
+    # Given an unanswered conversation opened three days ago whose first response is due in an hour
+    tenant = build.tenant()
+    opened = calendar_clock.now - timedelta(days=3)
+    build.conversation(tenant, opened, first_response_due_at=calendar_clock.now + timedelta(hours=1))
+    app, caller = functions("conversation_analytics"), caller_for(tenant)
+    url = f"{SLA}?date_from={opened.date()}&date_to={opened.date()}"
+
+    def breached() -> int:
+        return get(app, url, caller).body["first_response"]["breached"]
+
+    not_yet = breached()
+
+    # When the clock moves two hours on (read raw), and then the aggregator runs (read from the rollup)
+    calendar_clock.advance(hours=2)
+    raw = breached()
+    aggregator.run_tenant(aggregator_db, str(tenant))
+
+    # Then the deadline passed by the clock, not by the machine's date, in both
+    assert (not_yet, raw, breached()) == (0, 1, 1)
+
+
+def test_the_aggregator_visits_every_tenant(build, aggregator_db, owner_conn, clock):
     # Given two tenants with data
     tenants = [build.tenant() for _ in range(2)]
     for tenant in tenants:
-        build.conversation(tenant, datetime.now(UTC) - timedelta(days=2))
+        build.conversation(tenant, clock.now - timedelta(days=2))
 
     # When the scheduled run goes over all tenants
     results = {result.tenant_id: result for result in aggregator.run_all(aggregator_db)}

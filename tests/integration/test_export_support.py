@@ -2,7 +2,8 @@
 
 AWS is moto (in-process): an exports bucket, the export queue with the template's redrive policy (3 receives)
 and its DLQ. The worker is driven like the SQS event source mapping does: receive, invoke, delete what did
-not fail. Time is moved by replacing aurion.exports.clock.utcnow, never by sleeping.
+not fail. Time is moved on a fixed clock (tests/support/clock.py: aurion.clock, the export code's with it), never
+by sleeping.
 """
 
 from __future__ import annotations
@@ -15,19 +16,19 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
 
-from aurion.exports import clock
 from aurion.exports.aws import reset_clients
 from aurion.exports.config import get_export_config
 from aurion.settings import get_settings
 from local.exports_loop import sqs_event
 from tests.support.api import FakeLambdaContext, caller_for, invoke, rest_event
+from tests.support.clock import FixedClock, freeze
 
 BUCKET = "aurion-exports-test"
 REGION = "eu-west-1"
@@ -100,21 +101,10 @@ def aws(app_env, monkeypatch) -> Iterator[Aws]:
     get_export_config.cache_clear()
 
 
-@dataclass
-class Clock:
-    """aurion.exports.clock.utcnow, frozen and moved by hand."""
-
-    now: datetime = field(default_factory=lambda: datetime(2026, 3, 9, 12, 0, tzinfo=UTC))
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-
 @pytest.fixture
-def frozen_clock(monkeypatch) -> Clock:
-    fixed = Clock()
-    monkeypatch.setattr(clock, "utcnow", lambda: fixed.now)
-    return fixed
+def frozen_clock(monkeypatch) -> FixedClock:
+    """The clock fixed at 2026-03-09 12:00 UTC and moved by hand."""
+    return freeze(monkeypatch, datetime(2026, 3, 9, 12, 0, tzinfo=UTC))
 
 
 @dataclass

@@ -21,12 +21,13 @@ import re
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pg8000.native
 import pytest
 
+from aurion import clock
 from aurion.auth.roles import READ_ROLES
 from local.gateway import GatewayResult
 from local.sam_model import load_api_model
@@ -49,8 +50,8 @@ API_KEYS = f"{V2}/api-keys"
 
 
 def new_export(owner: pg8000.native.Connection, tenant: uuid.UUID) -> str:
-    """A finished export inside its 24 hours: its download is a 302."""
-    export_id, now = uuid.uuid4(), datetime.now(UTC)
+    """A finished export inside its 24 hours (by the clock the export code reads): its download is a 302."""
+    export_id, now = uuid.uuid4(), clock.now()
     owner.run(
         "INSERT INTO exports (id, tenant_id, created_by, format, scope, start_date, end_date, include_call_details, "
         "include_transcripts, include_conversations, status, s3_key, row_count, size_bytes, created_at, expires_at) "

@@ -84,11 +84,10 @@ def test_unknown_query_parameters_are_ignored(functions, tenant):
     assert call(functions, tenant, f"{BASE}/overview?colour=blue&date_from=2026-03-01").status == 200
 
 
-def test_without_dates_the_default_range_is_the_last_30_days(functions, build):
-    from datetime import UTC, datetime, timedelta
+def test_without_dates_the_default_range_is_the_last_30_days(functions, build, clock):
+    from datetime import timedelta
 
     tenant = build.tenant()
-    now = datetime.now(UTC)
-    build.conversation(tenant, now - timedelta(days=29))
-    build.conversation(tenant, now - timedelta(days=31))
+    build.conversation(tenant, clock.now - timedelta(days=29))
+    build.conversation(tenant, clock.now - timedelta(days=31))
     assert call(functions, tenant, f"{BASE}/overview").body["total_conversations"] == 1
