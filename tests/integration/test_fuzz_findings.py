@@ -1,9 +1,10 @@
-"""The requests tests/e2e/test_fuzz_openapi.py found answered with a 500, each pinned down as a plain regression.
+"""The requests found answered with a 500 (by tests/e2e/test_fuzz_openapi.py, or by hand), each a plain regression.
 
-Bodies the resolver cannot read (text/plain, multipart without a boundary, bytes that are not UTF-8) used to
-escape as unhandled errors before any route code ran; a page offset past PostgreSQL's bigint reached the
-database, and so did a name with a NUL character, which PostgreSQL text cannot hold. Each is a 4xx in the API's
-error shape now, and a caller outside the route's roles still learns nothing but 403.
+Bodies the resolver cannot read (text/plain, multipart without a boundary, bytes that are not UTF-8, JSON nested
+5,000 deep or holding a 5,000-digit integer) used to escape as unhandled errors before any route code ran; a page
+offset past PostgreSQL's bigint reached the database, and so did a name with a NUL character, which PostgreSQL
+text cannot hold. Each is a 4xx in the API's error shape now, and a caller outside the route's roles still learns
+nothing but 403.
 """
 
 from __future__ import annotations
@@ -48,6 +49,46 @@ def test_a_body_that_is_not_utf8_is_a_422_in_fastapis_shape(exports):
     # Then a validation error on the body
     assert response.status == 422, response.body
     assert response.body["detail"][0]["loc"] == ["body"]
+
+
+DEEP = "[" * 5000 + "]" * 5000
+HUGE = "9" * 5000
+
+
+@pytest.mark.parametrize("path", [EXPORT_PATH, SCHEDULES_PATH])
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (DEEP, "Nested deeper than 32 levels"),
+        ('{"format": ' + DEEP + "}", "Nested deeper than 32 levels"),
+        ('{"format": "csv", "start_date": "2026-03-01", "end_date": "2026-03-08", "scope": ' + HUGE + "}",
+         "more than 4300 digits"),
+        ('{"day_of_month": -' + HUGE + "}", "more than 4300 digits"),
+    ],
+    ids=["array-5000-deep", "field-5000-deep", "5000-digit-integer", "5000-digit-negative-integer"],
+)  # fmt: skip
+def test_json_nested_5000_deep_or_with_a_5000_digit_integer_is_a_422_not_a_500(exports, path, body, reason):
+    # Given JSON that json.loads cannot take (RecursionError) or whose integer int() refuses (ValueError)
+    response = _post(exports, path, body, "application/json")
+    # Then invalid JSON in FastAPI's shape: where in the body, and why
+    assert response.status == 422, response.body
+    error = response.body["detail"][0]
+    assert (error["loc"][0], error["type"]) == ("body", "json_invalid")
+    assert reason in error["msg"]
+    assert exports.aws.receive() == []
+
+
+def test_json_32_levels_deep_and_integers_of_4300_digits_are_read_and_judged_by_the_schema(exports):
+    # At the limits, the body is JSON: the answer is the schema's verdict on its fields, not invalid JSON
+    for field in ('"format": ' + "[" * 31 + "]" * 31, '"include_call_details": ' + "9" * 4300):
+        response = _post(exports, EXPORT_PATH, "{" + field + "}", "application/json")
+        assert response.status == 422, response.body
+        assert {error["type"] for error in response.body["detail"]} != {"json_invalid"}
+
+
+def test_a_deep_body_from_a_role_outside_the_export_roles_is_still_a_403(exports):
+    response = _post(exports, EXPORT_PATH, DEEP, "application/json", role="agent")
+    assert response.status == 403, response.body
 
 
 def test_an_unreadable_body_from_a_role_outside_the_export_roles_is_still_a_403(exports):

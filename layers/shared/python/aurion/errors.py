@@ -48,7 +48,7 @@ class Gone(AurionError):
 
 class UnsupportedMediaType(AurionError):
     status_code = 415
-    detail = "The request body must be JSON (Content-Type: application/json)"
+    detail = "The request body must be JSON: send it with Content-Type: application/json"
 
 
 class ServiceUnavailable(AurionError):

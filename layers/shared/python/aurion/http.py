@@ -10,10 +10,12 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestUnsupp
 
 from aurion.api_keys.quota import API_KEY_LIMIT_DETAIL, count_api_key_request
 from aurion.auth.caller import Caller
-from aurion.errors import AurionError, InvalidInput, UnsupportedMediaType
-from aurion.logs import logger
+from aurion.errors import AurionError, UnsupportedMediaType
+from aurion.json_body import read_json
+from aurion.logs import log_failure, logger
 from aurion.ratelimit import RateLimitDecision
 from aurion.redaction import protect_framework_logs
+from aurion.request_validation import RequestValidation
 from aurion.settings import get_settings
 
 CORS_MAX_AGE_SECONDS = 600
@@ -27,13 +29,11 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
 def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     errors = []
     for error in exc.errors():
-        errors.append(
-            {
-                "loc": list(error.get("loc", ())),
-                "msg": str(error.get("msg") or error.get("type", "invalid value")).replace("_", " "),
-                "type": error.get("type", "value_error"),
-            }
-        )
+        msg = str(error.get("msg") or error.get("type", "invalid value")).replace("_", " ")
+        reason = (error.get("ctx") or {}).get("error")
+        if error.get("type") == "json_invalid" and isinstance(reason, str):
+            msg = f"{msg}: {reason}"  # "JSON decode error: Expecting value", "...: Nested deeper than 32 levels"
+        errors.append({"loc": list(error.get("loc", ())), "msg": msg, "type": error.get("type", "value_error")})
     return errors
 
 
@@ -53,7 +53,9 @@ def create_app(*, roles: Iterable[str] | None = None) -> APIGatewayRestResolver:
     )
     # The resolver logs route arguments (a searched phone number, say) at DEBUG: redact them in every function.
     protect_framework_logs()
-    app = APIGatewayRestResolver(enable_validation=True, cors=cors)
+    app = APIGatewayRestResolver(enable_validation=True, cors=cors, json_body_deserializer=read_json)
+    # Powertools' validation with the conventions of aurion.request_validation: it runs before any middleware.
+    app._request_validation_middleware = RequestValidation()
     app.use(middlewares=[_api_key_rate_limit])
 
     @app.exception_handler(AurionError)
@@ -82,24 +84,14 @@ def create_app(*, roles: Iterable[str] | None = None) -> APIGatewayRestResolver:
 
     @app.exception_handler(Exception)
     def _unexpected(exc: Exception) -> Response:
-        # Never a stack trace to the client; the log line names the type so it can be found.
-        logger.exception("unhandled error", extra={"error_type": type(exc).__name__})
+        # Never a stack trace to the client, nor one with values in the log: the type and where it was raised.
+        log_failure("unhandled error", exc)
         return json_response(500, {"detail": "Internal server error"}, _quota_headers(app))
 
-    @app.exception_handler([RequestUnsupportedContentType, ValueError])
-    def _unreadable_body(exc: Exception) -> Response:
-        # Powertools reads the body before any route code runs and fails on text/plain (RequestUnsupportedContentType),
-        # multipart without a boundary (ValueError) and bytes that are not UTF-8 (UnicodeDecodeError): a 415 or a
-        # 422, not an unhandled error's 500. Any other ValueError is one.
-        event = app.current_event
-        content_type = (event.headers.get("content-type") or "").lower()
-        error: AurionError
-        if isinstance(exc, RequestUnsupportedContentType) or (event.body and content_type.startswith("multipart/")):
-            error = UnsupportedMediaType()
-        elif isinstance(exc, UnicodeDecodeError) and event.body and event.is_base64_encoded:
-            error = InvalidInput(("body",), "The body is not UTF-8 encoded JSON", "json_invalid")
-        else:
-            return _unexpected(exc)
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _not_json(_exc: RequestUnsupportedContentType) -> Response:
+        # A body sent as anything but application/json (aurion.request_validation), before any route code runs.
+        error: AurionError = UnsupportedMediaType()
         if roles is not None:
             try:
                 current_caller(app).require(roles)
