@@ -7,6 +7,8 @@ log lines are full of ids, ARNs and ISO timestamps that a free-text phone matche
 from __future__ import annotations
 
 import re
+import traceback
+from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
@@ -36,3 +38,43 @@ class ScrubbingFormatter(LambdaPowertoolsFormatter):
 
 
 logger = Logger(service="aurion-analytics", logger_formatter=ScrubbingFormatter())
+
+
+MAX_FRAMES = 12
+_PACKAGE_ROOTS = ("site-packages/", "/python/", "/functions/")
+
+
+def _where(frame: traceback.FrameSummary) -> str:
+    path = frame.filename.replace("\\", "/")
+    for root in _PACKAGE_ROOTS:  # the layer's /opt/python/, a venv's site-packages/, this repo's functions/
+        if root in path:
+            path = path.rsplit(root, 1)[1]
+            break
+    else:
+        path = "/".join(path.split("/")[-2:])  # /var/task/app.py -> task/app.py
+    return f"{path}:{frame.lineno} in {frame.name}"
+
+
+def _cause_of(exc: BaseException) -> BaseException | None:
+    return exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
+
+
+def failure_fields(exc: BaseException) -> dict[str, Any]:
+    """What a log line says about an unexpected exception: its type, the types of what caused it, and where it was
+    raised (file, line and function of its innermost frames). Never its message, arguments, source lines or local
+    values: a database error quotes the row it refused, a ValueError the input it could not read."""
+    causes: list[str] = []
+    cause = _cause_of(exc)
+    while cause is not None and len(causes) < 5:
+        causes.append(type(cause).__name__)
+        cause = _cause_of(cause)
+    frames = traceback.extract_tb(exc.__traceback__)[-MAX_FRAMES:]
+    fields: dict[str, Any] = {"error_type": type(exc).__name__, "error_frames": [_where(frame) for frame in frames]}
+    if causes:
+        fields["error_causes"] = causes
+    return fields
+
+
+def log_failure(message: str, exc: BaseException, **extra: Any) -> None:
+    """An unexpected exception, logged at ERROR by failure_fields (instead of logger.exception's traceback)."""
+    logger.error(message, extra={**extra, **failure_fields(exc)}, stacklevel=2)  # located where it was called
