@@ -1,4 +1,5 @@
-"""python -m local.seed --database-url URL --tenant acme --conversations N --calls N --days D --seed S"""
+"""python -m local.seed --database-url URL --tenant acme --conversations N --calls N --days D --seed S
+[--plan P] [--products a,b] [--time-zone Area/City]"""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import time
 from datetime import UTC, datetime
 
 from local.seed.generator import TenantExists, seed_tenant
-from local.seed.spec import PLANS, PRODUCTS, TenantSpec
+from local.seed.spec import DEFAULT_TIME_ZONE, PLANS, PRODUCTS, TenantSpec, is_time_zone
 
 
 def _end(value: str) -> datetime:
@@ -27,6 +28,12 @@ def _products(value: str) -> tuple[str, ...]:
     return products
 
 
+def _time_zone(value: str) -> str:
+    if not is_time_zone(value):
+        raise argparse.ArgumentTypeError(f"unknown time zone {value!r}: an IANA name such as America/New_York")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m local.seed", description=__doc__)
     parser.add_argument("--database-url", required=True, help="owner (admin) connection, postgresql://…")
@@ -38,6 +45,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1, help="same seed and --end give identical data")
     parser.add_argument("--plan", choices=PLANS, default="professional")
     parser.add_argument("--products", type=_products, default=PRODUCTS, help="comma-separated: " + ",".join(PRODUCTS))
+    parser.add_argument(
+        "--time-zone",
+        type=_time_zone,
+        default=DEFAULT_TIME_ZONE,
+        help="IANA zone of the tenant's working hours (and its contacts' country); default %(default)s",
+    )
     parser.add_argument("--end", type=_end, help="ISO date-time the data ends at (default: now, to the minute)")
     parser.add_argument("--replace", action="store_true", help="delete the tenant with this slug first")
     parser.add_argument("-q", "--quiet", action="store_true", help="no per-step timings")
@@ -54,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
             seed=args.seed,
             plan=args.plan,
             products=args.products,
+            time_zone=args.time_zone,
             replace=args.replace,
             **({"end": args.end} if args.end else {}),
         )
@@ -67,11 +81,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(
         f"tenant {spec.slug} ({spec.tenant_id}) seeded in {time.perf_counter() - started:.1f} s, "
-        f"{spec.start:%Y-%m-%d %H:%M} .. {spec.end:%Y-%m-%d %H:%M} UTC"
+        f"{spec.start:%Y-%m-%d %H:%M} .. {spec.end:%Y-%m-%d %H:%M} UTC, working hours of {spec.time_zone}"
     )
     for table, count in counts.items():
         print(f"  {table:<22} {count:>10,}")
-    print(f"rollups: {update_rollups(args.database_url, spec.tenant_id)}")
+    print(f"rollups: {update_rollups(args.database_url, str(spec.tenant_id))}")
     return 0
 
 

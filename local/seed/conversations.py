@@ -7,7 +7,7 @@ and recompute an inner expression (a hash, a CASE) once per reference in the out
 from __future__ import annotations
 
 from local.seed import vocab
-from local.seed.directory import BILLING, LEGACY, MAILBOXES, SUPPORT, directory
+from local.seed.directory import BILLING, LEGACY, MAILBOXES, SUPPORT, TEAM_SPACING, directory
 from local.seed.helpers import dim_id, dim_id_lookup, event_id
 from local.seed.knowledge import article_index, published_at_by_article
 from local.seed.spec import TenantSpec
@@ -76,8 +76,8 @@ FROM (
                 ELSE 'open' END AS status,
            -- New, unanswered conversations are often still in the team queue, not yet with an agent.
            CASE WHEN team_i IS NOT NULL AND (first_response_at IS NOT NULL OR u_assigned < 0.4)
-                THEN ({num_array(d.first_agent)})[team_i]
-                     + floor(({num_array(d.team_sizes)})[team_i] * power(u_agent, 2.8))::int END AS assignee_n,
+                THEN width_bucket({TEAM_SPACING} * (team_i - 1) + u_agent,
+                                  {num_array(d.assignment_thresholds(), "float8")}) END AS assignee_n,
            CASE WHEN channel <> 'email' THEN NULL
                 WHEN topic_i = ANY ({billing_topics}) THEN {BILLING}
                 -- The legacy help@ address was retired early in the window.
@@ -118,14 +118,14 @@ FROM (
                                 WHEN u_team < 0.78 THEN coalesce(({topic_team})[topic_i], 1)
                                 ELSE 1 END AS team_i,
                            coalesce(({subjects})[(topic_i - 1) * 3 + subject_j],
-                                    ({text_array(GENERIC_SUBJECTS)})[subject_j]) AS subject,
-                           date_part('isodow', created_at) >= 6
-                               OR date_part('hour', created_at) NOT BETWEEN 8 AND 17 AS off_hours
+                                    ({text_array(GENERIC_SUBJECTS)})[subject_j]) AS subject
                     FROM (
                         SELECT *,
                                will_resolve AND NOT escalated AND u_ai < {AI_SHARE_OF_UNESCALATED} AS ai_plan
                         FROM (
                             SELECT n, s.slot_start + {_d.u("minute")} * interval '1 hour' AS created_at,
+                                   -- Outside the agents' local working hours (seed_slots).
+                                   s.off_hours,
                                    {pick_literal(_d.u("channel"), channels)} AS channel,
                                    {topic_pick} AS topic_i,
                                    1 + {_d.int_below("subject", 3)} AS subject_j,

@@ -6,7 +6,7 @@ import logging
 from datetime import datetime
 
 from local.seed.generator import connect, generate
-from local.seed.spec import TenantSpec
+from local.seed.spec import PRODUCTS, TenantSpec
 
 logger = logging.getLogger("local.seed")
 
@@ -15,17 +15,29 @@ DEMO_DAYS = 120
 
 
 def demo_specs(end: datetime) -> list[TenantSpec]:
-    def demo(slug: str, name: str, plan: str, conversations: int, calls: int, products: tuple[str, ...]) -> TenantSpec:
+    def demo(
+        slug: str, name: str, plan: str, conversations: int, calls: int, products: tuple[str, ...], time_zone: str
+    ) -> TenantSpec:
         return TenantSpec(
-            slug, conversations, calls, days=DEMO_DAYS, seed=DEMO_SEED, plan=plan, products=products, end=end, name=name
+            slug,
+            conversations,
+            calls,
+            days=DEMO_DAYS,
+            seed=DEMO_SEED,
+            plan=plan,
+            products=products,
+            time_zone=time_zone,
+            end=end,
+            name=name,
         )
 
+    # Each in its own part of the world, so that local working hours fall on different UTC hours.
     return [
         # Unified-overview profile "complete": voice and helpdesk.
-        demo("acme", "Acme Corporation", "professional", 20_000, 6_000, ("voice", "helpdesk", "knowledge_base")),
+        demo("acme", "Acme Corporation", "professional", 20_000, 6_000, PRODUCTS, "America/New_York"),
         # Profile "platform": helpdesk and help center, no voice.
-        demo("globex", "Globex", "enterprise", 12_000, 0, ("helpdesk", "knowledge_base")),
-        demo("initech", "Initech", "starter", 1_000, 0, ("helpdesk",)),
+        demo("globex", "Globex", "enterprise", 12_000, 0, ("helpdesk", "knowledge_base"), "Europe/Berlin"),
+        demo("initech", "Initech", "starter", 1_000, 0, ("helpdesk",), "Asia/Tokyo"),
     ]
 
 

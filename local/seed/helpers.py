@@ -62,18 +62,20 @@ def helper_ddl(spec: TenantSpec) -> list[str]:
         _fn("seed_start()", "timestamptz", ts(spec.start)),
         _fn("seed_end()", "timestamptz", ts(spec.end)),
         _fn("seed_row_id_base()", "bigint", f"{spec.row_id_base}::bigint"),
-        # Uniform in [0, 1): the top 53 bits of a 64-bit hash, as a double.
+        # Uniform in [0, 1): the top 53 bits of a 64-bit hash, as a double. Not the low 53: over consecutive
+        # keys (row numbers) the low bits of the hash's upper half are poorly mixed, and a 24 % share of
+        # 20,000 rows came out anywhere in 23.0-25.4 % (4 standard deviations) depending on the salt.
         _fn(
             "seed_u(n bigint, salt int)",
             "float8",
-            f"(hashint8extended(n, {seed_base} + salt) & 9007199254740991)::float8 / 9007199254740992",
+            f"((hashint8extended(n, {seed_base} + salt) >> 11) & 9007199254740991)::float8 / 9007199254740992",
         ),
         # Standard normal by Box-Muller; the second uniform uses the complemented seed, a disjoint stream.
         _fn(
             "seed_z(n bigint, salt int)",
             "float8",
             f"sqrt(-2 * ln(1 - pg_temp.seed_u(n, salt)))"
-            f" * cos(2 * pi() * (hashint8extended(n, ~({seed_base} + salt)) & 9007199254740991)::float8"
+            f" * cos(2 * pi() * ((hashint8extended(n, ~({seed_base} + salt)) >> 11) & 9007199254740991)::float8"
             " / 9007199254740992)",
         ),
         _fn(
@@ -115,7 +117,7 @@ def helper_ddl(spec: TenantSpec) -> list[str]:
             f" || CASE WHEN n >= {names} THEN (n / {names})::text ELSE '' END"
             f" || '@' || {pick(_people.u('email_domain'), [(lit(d), w) for d, w in vocab.EMAIL_DOMAINS])}",
         ),
-        _fn("seed_phone(n bigint)", "text", _phone_sql()),
+        _fn("seed_phone(n bigint)", "text", _phone_sql(spec)),
         # How a caller reads their number out loud, e.g. +33 6 12 34 56 78; `p` is an E.164 number.
         _fn(
             "seed_spoken_phone(p text)",
@@ -124,14 +126,15 @@ def helper_ddl(spec: TenantSpec) -> list[str]:
                 WHEN p LIKE '+1%' THEN regexp_replace(p, '^\+1(\d{3})(\d{3})(\d{4})$', '+1 (\1) \2-\3')
                 WHEN p LIKE '+44%' THEN regexp_replace(p, '^\+44(\d{4})(\d{6})$', '+44 \1 \2')
                 WHEN p LIKE '+33%' THEN regexp_replace(p, '^\+33(\d)(\d\d)(\d\d)(\d\d)(\d\d)$', '+33 \1 \2 \3 \4 \5')
+                WHEN p LIKE '+81%' THEN regexp_replace(p, '^\+81(\d\d)(\d{4})(\d{4})$', '+81 \1-\2-\3')
                 ELSE regexp_replace(p, '^\+49(\d{3})(\d+)$', '+49 \1 \2')
             END""",
         ),
     ]
 
 
-def _phone_sql() -> str:
-    """E.164 mobile numbers in each country's shape (US: NPA-NXX-XXXX, UK 07, FR 06/07, DE 015x).
+def _phone_sql(spec: TenantSpec) -> str:
+    """E.164 mobile numbers in each country's shape (US: NPA-NXX-XXXX, UK 07, FR 06/07, DE 015x, JP 070/080/090).
 
     Explicit ::text casts: text || integer resolves to a stable operator, which would block inlining.
     """
@@ -148,8 +151,9 @@ def _phone_sql() -> str:
         "44": f"'+447' || {digits('phone_line', 9)}",
         "33": f"'+33' || (6 + {below('phone_area', 2)})::text || {digits('phone_line', 8)}",
         "49": f"'+4915' || (1 + {below('phone_area', 9)})::text || {digits('phone_line', 8)}",
+        "81": f"'+81' || (7 + {below('phone_area', 3)})::text || '0' || {digits('phone_line', 8)}",
     }
-    return pick(_people.u("phone_country"), [(by_country[code], w) for code, w in vocab.PHONE_COUNTRIES])
+    return pick(_people.u("phone_country"), [(by_country[code], w) for code, w in spec.phone_countries])
 
 
 def _fn(signature: str, returns: str, body: str) -> str:

@@ -7,6 +7,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from local.seed import vocab
 
@@ -18,6 +19,7 @@ _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 MAX_SEED = 2**31 - 1
 ROW_KEY_BITS = 32  # generation keys stay below 8 * 50M conversations
 MAX_ROWS = 50_000_000
+DEFAULT_TIME_ZONE = "Europe/London"
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,8 @@ class TenantSpec:
     seed: int = 1
     plan: str = "professional"
     products: tuple[str, ...] = ("voice", "helpdesk", "knowledge_base")
+    # Home of the tenant: its agents work, and its customers write and call, in this zone's local hours.
+    time_zone: str = DEFAULT_TIME_ZONE
     end: datetime = field(default_factory=_now_minute)
     name: str | None = None
     replace: bool = False  # delete an existing tenant with this slug first; otherwise its presence is an error
@@ -71,6 +75,8 @@ class TenantSpec:
             raise ValueError(f"seed must be between 0 and {MAX_SEED}")
         if self.end.tzinfo is None:
             raise ValueError("end must be timezone-aware")
+        if not is_time_zone(self.time_zone):
+            raise ValueError(f"unknown time zone {self.time_zone!r}: an IANA name such as America/New_York")
         # Normalised so equal specs render equal SQL, whatever order or timezone they were given in.
         object.__setattr__(self, "products", tuple(p for p in PRODUCTS if p in self.products))
         object.__setattr__(self, "end", self.end.astimezone(UTC))
@@ -126,8 +132,24 @@ class TenantSpec:
         return min(self.contacts, max(10, round(self.calls * 0.45)))
 
     @property
+    def phone_countries(self) -> tuple[tuple[str, float], ...]:
+        """Calling codes of the contacts' numbers: mostly the home country's, some from abroad."""
+        return vocab.PHONE_COUNTRIES_BY_ZONE.get(self.time_zone, vocab.PHONE_COUNTRIES_ELSEWHERE)
+
+    @property
     def articles(self) -> int:
         return len(vocab.TOPICS) * self.profile.articles_per_topic if self.has_knowledge_base else 0
+
+
+def is_time_zone(name: str) -> bool:
+    # Only names: rendered into SQL as a literal, and PostgreSQL knows the same IANA names.
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*", name):
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def team_layout(spec: TenantSpec) -> list[tuple[str, int]]:

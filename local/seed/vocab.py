@@ -97,8 +97,9 @@ SLA_MINUTES: dict[str, tuple[int, int]] = {
     "low": (8 * 60, 72 * 60),
 }
 
-# Share of traffic per UTC hour (0..23), before the weekday factor. Calls follow office hours more
-# tightly than written conversations; help-center reading continues into the evening.
+# Share of traffic per hour (0..23) of the tenant's local time, before the weekday factors. Calls follow the
+# support line's opening hours more tightly than written conversations; help-center reading continues into
+# the evening. All three dip at lunch time.
 # fmt: off
 HOURLY_CONVERSATIONS = (0.10, 0.07, 0.05, 0.05, 0.06, 0.10, 0.22, 0.45, 0.80, 1.00, 1.00, 0.95,
                         0.85, 0.95, 1.00, 0.95, 0.85, 0.65, 0.45, 0.35, 0.30, 0.24, 0.18, 0.13)
@@ -108,6 +109,10 @@ HOURLY_VIEWS = (0.25, 0.15, 0.10, 0.08, 0.10, 0.18, 0.35, 0.60, 0.85, 1.00, 1.00
                 0.90, 0.95, 1.00, 0.95, 0.90, 0.85, 0.80, 0.75, 0.70, 0.60, 0.45, 0.35)
 # fmt: on
 WEEKEND_FACTOR = {"conversations": 0.30, "calls": 0.15, "views": 0.60}
+# Monday to Friday: the week starts with the backlog of the weekend and tails off on Friday afternoon.
+WEEKDAY_FACTOR = (1.12, 1.05, 1.0, 0.97, 0.86)
+# Agents' working day, local time: replies outside [start, end) hours and at weekends are slower.
+AGENT_HOURS = (8, 18)
 
 # fmt: off
 FIRST_NAMES: tuple[str, ...] = (
@@ -143,8 +148,21 @@ EMAIL_DOMAINS: tuple[tuple[str, float], ...] = (
     ("example.net", 20),
     ("mail.example", 10),
 )
-# Shares of the caller pool per country (calling code); numbers follow each country's mobile format.
-PHONE_COUNTRIES: tuple[tuple[str, float], ...] = (("1", 40), ("44", 22), ("33", 22), ("49", 16))
+# Shares of the contacts (and so of the callers) per country calling code, by the tenant's home time zone:
+# mostly local numbers, some from abroad. Numbers follow each country's mobile format (helpers.py).
+_AMERICAN = (("1", 80), ("44", 7), ("49", 5), ("33", 5), ("81", 3))
+PHONE_COUNTRIES_BY_ZONE: dict[str, tuple[tuple[str, float], ...]] = {
+    "America/New_York": _AMERICAN,
+    "America/Chicago": _AMERICAN,
+    "America/Denver": _AMERICAN,
+    "America/Los_Angeles": _AMERICAN,
+    "Europe/London": (("44", 74), ("1", 9), ("33", 8), ("49", 7), ("81", 2)),
+    "Europe/Paris": (("33", 74), ("44", 8), ("49", 9), ("1", 7), ("81", 2)),
+    "Europe/Berlin": (("49", 74), ("44", 8), ("33", 9), ("1", 7), ("81", 2)),
+    "Asia/Tokyo": (("81", 82), ("1", 9), ("44", 5), ("49", 2), ("33", 2)),
+}
+# Any other home zone: an international mix.
+PHONE_COUNTRIES_ELSEWHERE: tuple[tuple[str, float], ...] = (("1", 40), ("44", 22), ("33", 22), ("49", 16))
 
 CSAT_COMMENTS_POSITIVE: tuple[str, ...] = (
     "Quick and friendly, thank you!",

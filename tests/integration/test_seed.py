@@ -145,11 +145,12 @@ CONSISTENCY_RULES = {
     "email channel exactly on email conversations": """
         SELECT count(*) FROM conversations WHERE tenant_id = CAST(:t AS uuid)
         AND (channel = 'email') <> (email_channel_id IS NOT NULL)""",
-    "survey after resolution, rated when answered": """
+    "survey after resolution; a response has a rating or a comment, an unanswered survey neither": """
         SELECT count(*) FROM csat_surveys s JOIN conversations c ON c.id = s.conversation_id
         WHERE s.tenant_id = CAST(:t AS uuid)
         AND (s.sent_at < c.resolved_at OR s.channel <> c.channel OR s.responded_at < s.sent_at
-             OR (s.responded_at IS NULL) <> (s.rating IS NULL))""",
+             OR (s.responded_at IS NULL) <> (s.rating IS NULL AND s.comment IS NULL)
+             OR (s.responded_at IS NULL AND s.followup_answer IS NOT NULL))""",
     "view within 24 hours before the conversation it led to": """
         SELECT count(*) FROM article_views v JOIN conversations c ON c.id = v.led_to_conversation_id
         WHERE v.tenant_id = CAST(:t AS uuid)
@@ -230,3 +231,38 @@ def test_the_helpers_are_inlined_into_the_queries(seed_db):
     finally:
         conn.close()
     assert not_inlined == []
+
+
+@pytest.mark.parametrize(
+    ("draw", "threshold"),
+    [("seed_u", 0.24), ("seed_z", -0.7063)],  # P(u < 0.24) = P(z < -0.7063) = 0.24
+    ids=["uniform", "normal"],
+)
+def test_a_draw_takes_its_share_of_consecutive_keys(seed_db, draw, threshold):
+    # Rows are numbered 1, 2, 3, ...: a draw's share of them must be what the generator asked for, or every
+    # rate it sets (answered surveys, channels, escalations) drifts from tenant to tenant.
+    # Given 50 named draws over the keys 1..20,000 of one tenant's stream
+    keys, draws, share = 20_000, 50, 0.24
+    conn = connect(seed_db)
+    try:
+        conn.run("BEGIN")
+        for statement in helper_ddl(SPEC):
+            conn.run(statement)
+        # When each draw's share of keys below the threshold is counted
+        shares = [
+            row[0]
+            for row in conn.run(
+                f"SELECT avg((pg_temp.{draw}(n, salt) < :threshold)::int)::float8 "
+                "FROM generate_series(1, :keys) AS n, generate_series(1, :draws) AS salt GROUP BY salt",
+                threshold=threshold,
+                keys=keys,
+                draws=draws,
+            )
+        ]
+        conn.run("ROLLBACK")
+    finally:
+        conn.close()
+    # Then every share lies within 3 binomial standard deviations of 0.24 (as 50 fair draws would)
+    sd = (share * (1 - share) / keys) ** 0.5
+    worst = max(abs(s - share) for s in shares) / sd
+    assert worst < 3, f"a draw's share is {worst:.1f} standard deviations off"
