@@ -41,10 +41,11 @@ fuzz: install ## fuzz every operation of docs/openapi.json through the local gat
 token: install ## print a session token: make token ROLE=tenant_admin TENANT=acme [USER=<uuid>]
 	@$(PY) -m local.token --role "$(ROLE)" --tenant "$(TENANT)" $(USER_ARG)
 
-seed: install ## make seed TENANT=<slug> CONVERSATIONS=<n> CALLS=<n> DAYS=<d> SEED=<int>
+seed: install ## make seed TENANT=<slug> CONVERSATIONS=<n> CALLS=<n> DAYS=<d> SEED=<int> PLAN=<plan> PRODUCTS=<a,b> TIME_ZONE=<zone>
 	$(PY) -m local.seed --database-url "$$($(PY) -m local.stack admin-url)" --tenant "$(TENANT)" \
 		--conversations "$(or $(CONVERSATIONS),10000)" --calls "$(or $(CALLS),0)" \
-		--days "$(or $(DAYS),90)" --seed "$(or $(SEED),1)" --replace
+		--days "$(or $(DAYS),90)" --seed "$(or $(SEED),1)" --plan "$(or $(PLAN),professional)" \
+		$(if $(PRODUCTS),--products "$(PRODUCTS)") $(if $(TIME_ZONE),--time-zone "$(TIME_ZONE)") --replace
 
 migrate: install ## apply migrations: make migrate DATABASE_URL=postgresql://owner@host/db
 	$(PY) -m aurion.migrate --database-url "$$($(PY) -m local.stack admin-url)"
