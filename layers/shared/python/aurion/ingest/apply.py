@@ -1,0 +1,282 @@
+"""The merge rules: a tenant's events of one batch become rows, in one transaction, set-based.
+
+Rules (docs/ingestion.md, "Ordering and idempotency"):
+- Newest wins: an upsert writes a snapshot only when its source version is greater than the row's
+  (`source_version`; a row written before ingestion existed has none and is replaced). So the same event twice
+  changes nothing, and an older snapshot arriving after a newer one is ignored. Within a batch, the newest
+  snapshot of each entity is the one written.
+- Stored as it arrives: references are not required to exist (a conversation before its team); the row joins
+  its team when the team arrives, since every reader joins by id.
+- One tenant: rows are written with the transaction's tenant (the envelope's), under row-level security as the
+  ingest role. An event whose own id or references are rows of another tenant is rejected.
+- All or nothing per event: each event is one row, written by one statement or not at all. A rejected event
+  writes nothing but its rejection (ids and reason, `ingest_rejections`), in the same transaction.
+- Events of a tenant that does not exist yet are held (retried by the queue) until its tenant.v1 arrives.
+
+Each entity type is one INSERT ... ON CONFLICT over the batch's rows (jsonb_to_recordset). Should one of those
+statements fail on a row the models let through (a constraint the contract does not know, a tenant slug taken
+by another tenant), the batch is applied again event by event, each in its own savepoint, and the failing event
+is rejected with the constraint's name: the rest of the batch is applied all the same.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from pg8000.exceptions import DatabaseError
+
+from aurion.db import Database, Transaction
+from aurion.ingest import events as ev
+from aurion.ingest.entities import BY_TYPE, OWN_ID_KINDS, Entity
+
+INGEST_ROLE = "aurion_ingest"
+# SQLSTATE classes that say "this row is wrong" (data exception, integrity constraint): the event's fault.
+# Anything else (a lost connection, a timeout, a privilege) is the system's, and the batch is retried.
+_EVENT_FAULT_CLASSES = ("22", "23")
+_MAX_REASON = 2000
+
+
+@contextmanager
+def ingest_transaction(db: Database, tenant_id: str) -> Iterator[Transaction]:
+    """A transaction of the tenant, as the ingest role: the app role itself cannot write helpdesk data."""
+    with db.transaction(tenant_id) as tx:
+        tx.execute(f"SET LOCAL ROLE {INGEST_ROLE}")
+        yield tx
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Why an event was refused, and which: ids only, never the event's content."""
+
+    event_key: str
+    reason: str
+    event_type: str | None = None
+    entity_id: str | None = None
+    source_version: int | None = None
+    message_id: str | None = None
+
+    @classmethod
+    def of(cls, event: ev.Envelope, reason: str, message_id: str | None) -> Rejection:
+        return cls(
+            event_key=str(event.event_id),
+            reason=reason,
+            event_type=event.type,
+            entity_id=str(event.data.id),
+            source_version=event.source_version,
+            message_id=message_id,
+        )
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "event_key": self.event_key[:200],
+            "event_type": None if self.event_type is None else self.event_type[:100],
+            "entity_id": None if self.entity_id is None else self.entity_id[:100],
+            "source_version": self.source_version,
+            "reason": self.reason[:_MAX_REASON],
+            "message_id": None if self.message_id is None else self.message_id[:200],
+        }
+
+
+@dataclass(frozen=True)
+class Valid:
+    """A message of the batch that holds a valid event of this tenant."""
+
+    message_id: str
+    event: ev.Envelope
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """A message of the batch whose event names this tenant but breaks the contract."""
+
+    message_id: str
+    rejection: Rejection
+
+
+Received = Valid | Invalid
+
+
+@dataclass
+class Outcome:
+    applied: int = 0
+    # Duplicates, and snapshots older than the row's (or than another one of the batch).
+    unchanged: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    # {message id: why} of the messages to deliver again later (their tenant does not exist yet).
+    held: dict[str, str] = field(default_factory=dict)
+
+
+_TENANT_EXISTS_SQL = "SELECT EXISTS (SELECT FROM tenants WHERE id = CAST(:tenant_id AS uuid))"
+
+
+def apply_batch(tx: Transaction, tenant_id: str, items: list[Received]) -> Outcome:
+    """Apply one tenant's share of a batch inside `tx` (an ingest_transaction of that tenant)."""
+    outcome = Outcome()
+    # The tenant first: the rest of the batch may be its first data.
+    tenants = [item for item in items if isinstance(item, Valid) and item.event.type == "tenant.v1"]
+    rest = [item for item in items if not (isinstance(item, Valid) and item.event.type == "tenant.v1")]
+    written, refused = _apply_isolating_failures(tx, tenant_id, tenants)
+    if not tx.value(_TENANT_EXISTS_SQL, tenant_id=tenant_id):
+        # Nothing can be written for it, not even a rejection: held until the tenant exists.
+        outcome.held = {item.message_id: "tenant unknown (no tenant.v1 applied yet)" for item in rest}
+        outcome.held |= {r.message_id: f"tenant.v1 refused: {r.reason}" for r in refused if r.message_id}
+        return outcome
+    outcome.applied, outcome.unchanged = written, len(tenants) - len(refused) - written
+    outcome.rejected = refused + [item.rejection for item in rest if isinstance(item, Invalid)]
+
+    valid = [item for item in rest if isinstance(item, Valid)]
+    foreign = _foreign_references(tx, [item.event for item in valid])
+    accepted = [item for item in valid if str(item.event.event_id) not in foreign]
+    outcome.rejected += [
+        Rejection.of(item.event, foreign[str(item.event.event_id)], item.message_id)
+        for item in valid
+        if str(item.event.event_id) in foreign
+    ]
+    written, refused = _apply_isolating_failures(tx, tenant_id, accepted)
+    outcome.applied += written
+    outcome.unchanged += len(accepted) - len(refused) - written
+    outcome.rejected += refused
+    record_rejections(tx, tenant_id, outcome.rejected)
+    return outcome
+
+
+def _apply_isolating_failures(tx: Transaction, tenant_id: str, items: list[Valid]) -> tuple[int, list[Rejection]]:
+    """All at once; when the database refuses a row, event by event, rejecting the ones it refuses."""
+    if not items:
+        return 0, []
+    tx.execute("SAVEPOINT ingest_batch")
+    try:
+        written = _apply_by_type(tx, tenant_id, items)
+        tx.execute("RELEASE SAVEPOINT ingest_batch")
+        return written, []
+    except DatabaseError as exc:
+        if not _event_fault(exc):
+            raise
+        tx.execute("ROLLBACK TO SAVEPOINT ingest_batch")
+    written, refused = 0, []
+    for item in items:
+        tx.execute("SAVEPOINT ingest_event")
+        try:
+            written += _apply_by_type(tx, tenant_id, [item])
+            tx.execute("RELEASE SAVEPOINT ingest_event")
+        except DatabaseError as exc:
+            if not _event_fault(exc):
+                raise
+            tx.execute("ROLLBACK TO SAVEPOINT ingest_event")
+            refused.append(Rejection.of(item.event, _database_reason(exc), item.message_id))
+    return written, refused
+
+
+def _apply_by_type(tx: Transaction, tenant_id: str, items: list[Valid]) -> int:
+    by_type: dict[str, list[ev.Envelope]] = {}
+    for item in items:
+        by_type.setdefault(item.event.type, []).append(item.event)
+    # Parents first: not needed for correctness (nothing requires a parent), only to keep lock order fixed.
+    present = [entity for entity in BY_TYPE.values() if entity.type in by_type]
+    return sum(_upsert(tx, tenant_id, entity, by_type[entity.type]) for entity in present)
+
+
+def _upsert(tx: Transaction, tenant_id: str, entity: Entity, events: list[ev.Envelope]) -> int:
+    if not events:
+        return 0
+    rows = [{**event.data.model_dump(mode="json"), "source_version": event.source_version} for event in events]
+    written = tx.all(upsert_sql(entity), tenant_id=tenant_id, rows=json.dumps(rows))
+    return len(written)
+
+
+@cache
+def upsert_sql(entity: Entity) -> str:
+    """INSERT ... ON CONFLICT of one entity type: the newest snapshot per id, written only over older ones."""
+    names = [name for name, _ in entity.columns]
+    record = ", ".join(["id uuid", "source_version bigint", *(f"{name} {sql}" for name, sql in entity.columns)])
+    # tenants is the one table without tenant_id: its id is the tenant's.
+    owned = entity.table != "tenants"
+    tenant_columns, tenant_values = (["tenant_id"], ["CAST(:tenant_id AS uuid)"]) if owned else ([], [])
+    columns = ", ".join([entity.key_column, *tenant_columns, "source_version", *names])
+    values = ", ".join(["id", *tenant_values, "source_version", *names])
+    conflict = "(tenant_id, source_id) WHERE source_id IS NOT NULL" if entity.keyed_by_source_id else "(id)"
+    updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in ["source_version", *names])
+    return f"""
+WITH incoming AS (
+    SELECT DISTINCT ON (id) *
+    FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r ({record})
+    ORDER BY id, source_version DESC
+)
+INSERT INTO {entity.table} AS t ({columns})
+SELECT {values} FROM incoming
+ORDER BY id
+ON CONFLICT {conflict} DO UPDATE SET {updates}
+WHERE t.source_version IS NULL OR t.source_version < EXCLUDED.source_version
+RETURNING t.{entity.key_column}
+"""
+
+
+_FOREIGN_SQL = """
+SELECT kind, id::text AS id FROM aurion_ingest_foreign_ids(CAST(:kinds AS text[]), CAST(:ids AS uuid[]))
+"""
+
+
+def _foreign_references(tx: Transaction, events: list[ev.Envelope]) -> dict[str, str]:
+    """{event_id: reason} of the events whose id or references are rows of another tenant."""
+    wanted: list[tuple[str, str, str, str]] = []  # (event_id, field, kind, id)
+    for event in events:
+        entity = BY_TYPE[event.type]
+        if entity.table in OWN_ID_KINDS:
+            wanted.append((str(event.event_id), "data.id", entity.table, str(event.data.id)))
+        for column, kind in entity.references:
+            value = getattr(event.data, column)
+            if value is not None:
+                wanted.append((str(event.event_id), f"data.{column}", kind, str(value)))
+    if not wanted:
+        return {}
+    rows = tx.all(_FOREIGN_SQL, kinds=[w[2] for w in wanted], ids=[w[3] for w in wanted])
+    taken = {(row["kind"], row["id"]) for row in rows}
+    reasons: dict[str, list[str]] = {}
+    for event_id, name, kind, value in wanted:
+        if (kind, value) in taken:
+            what = "is the id of another tenant's row" if name == "data.id" else "refers to another tenant's row"
+            reasons.setdefault(event_id, []).append(f"{name}: {what} ({kind})")
+    return {event_id: "; ".join(parts) for event_id, parts in reasons.items()}
+
+
+_REJECT_SQL = """
+INSERT INTO ingest_rejections (tenant_id, event_key, event_type, entity_id, source_version, reason, message_id)
+SELECT CAST(:tenant_id AS uuid), r.event_key, r.event_type, r.entity_id, r.source_version, r.reason, r.message_id
+FROM jsonb_to_recordset(CAST(:rows AS jsonb))
+     AS r (event_key text, event_type text, entity_id text, source_version bigint, reason text, message_id text)
+ON CONFLICT (tenant_id, event_key) DO NOTHING
+"""
+
+
+def record_rejections(tx: Transaction, tenant_id: str, rejections: list[Rejection]) -> None:
+    """One row per rejected event (the first reason stays when it is delivered again)."""
+    if rejections:
+        tx.execute(_REJECT_SQL, tenant_id=tenant_id, rows=json.dumps([r.row() for r in rejections]))
+
+
+def _fields(exc: DatabaseError) -> dict[str, str]:
+    return exc.args[0] if exc.args and isinstance(exc.args[0], dict) else {}
+
+
+def _event_fault(exc: DatabaseError) -> bool:
+    return str(_fields(exc).get("C", "")).startswith(_EVENT_FAULT_CLASSES)
+
+
+def _database_reason(exc: DatabaseError) -> str:
+    """The constraint or column at fault, never the server's message (its DETAIL quotes the values)."""
+    details = _fields(exc)
+    code = str(details.get("C", ""))
+    table, constraint, column = details.get("t"), details.get("n"), details.get("c")
+    where = f"{table}: " if table else ""
+    if code == "23505":
+        return f"{where}conflicts with another row (unique constraint {constraint})"
+    if code == "23514":
+        return f"{where}violates check constraint {constraint}"
+    if code == "23502":
+        return f"{where}{column or 'a column'} must not be null"
+    return f"{where}refused by the database (SQLSTATE {code})"
