@@ -16,7 +16,7 @@ export SAM_CLI_TELEMETRY := 0
 # USER given on the command line counts.
 USER_ARG = $(if $(filter command line,$(origin USER)),--user $(USER))
 
-.PHONY: help install run test fuzz token seed migrate openapi bench lint typecheck fmt template-lint sam-build ci clean
+.PHONY: help install run test fuzz token seed ingest migrate openapi bench lint typecheck fmt template-lint sam-build ci clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -46,6 +46,9 @@ seed: install ## make seed TENANT=<slug> CONVERSATIONS=<n> CALLS=<n> DAYS=<d> SE
 		--conversations "$(or $(CONVERSATIONS),10000)" --calls "$(or $(CALLS),0)" \
 		--days "$(or $(DAYS),90)" --seed "$(or $(SEED),1)" --plan "$(or $(PLAN),professional)" \
 		$(if $(PRODUCTS),--products "$(PRODUCTS)") $(if $(TIME_ZONE),--time-zone "$(TIME_ZONE)") --replace
+
+ingest: install ## publish events (NDJSON) to make run's ingest bus: make ingest FILE=<path> TENANT=<slug|id>
+	$(PY) -m local.ingest_loop send --file "$(FILE)" --tenant "$(TENANT)"
 
 migrate: install ## apply migrations: make migrate DATABASE_URL=postgresql://owner@host/db
 	$(PY) -m aurion.migrate --database-url "$$($(PY) -m local.stack admin-url)"

@@ -290,6 +290,11 @@ def run() -> None:
             exports_loop = ExportsLoop.start(aws_endpoint, invoke=server.gateway.runtime.invoke)
             stack.callback(exports_loop.stop)
             _say(f"exports: bucket {exports_loop.resources.bucket}, queue polled into the worker")
+            from local.ingest_loop import IngestLoop  # the helpdesk's live events: bus -> rule -> queue -> ingest
+
+            ingest_loop = IngestLoop.start(aws_endpoint, invoke=server.gateway.runtime.invoke)
+            stack.callback(ingest_loop.stop)
+            _say(f"ingest: bus {ingest_loop.resources.bus_name} -> queue polled into the function (make ingest)")
             period = rate_period_s(TEMPLATE, AGGREGATOR_FUNCTION)
             aggregator = RateSchedule.start(AGGREGATOR_FUNCTION, period, server.gateway.runtime.invoke)
             stack.callback(aggregator.stop)
