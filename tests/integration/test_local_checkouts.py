@@ -20,6 +20,7 @@ from aurion.auth.tokens import verify_token
 from aurion.migrate import APP_ROLE, migrate
 from local import embedded_pg, stack
 from local import token as token_tool
+from local.bench import server as bench
 from local.ports import HOST, port_free
 
 pytestmark = pytest.mark.usefixtures("no_database_url")
@@ -91,6 +92,20 @@ def test_make_stop_stops_every_embedded_server_of_its_clone_and_none_of_another(
     assert embedded_pg.running_url(first / "pgdata") is None
     assert embedded_pg.running_url(first / "pgdata-test") is None
     assert query_port(other) == other.port
+
+
+def test_make_bench_stops_the_embedded_server_it_started_and_leaves_a_running_one_alone(checkouts, monkeypatch):
+    first, _ = checkouts
+    monkeypatch.setattr(bench, "DATA_DIR", first / "pgdata")
+    # Given no embedded server running: When the bench runs, Then it has a server while it runs and none after
+    with bench.bench_server() as url:
+        assert embedded_pg.running_url(first / "pgdata") == url
+    assert embedded_pg.running_url(first / "pgdata") is None
+    # Given `make run`'s embedded server running: When the bench runs, Then that server is still up after it
+    running = embedded_pg.start_server(first / "pgdata", free_port())
+    with bench.bench_server() as url:
+        assert url == running.url()
+    assert embedded_pg.running_url(first / "pgdata") == running.url()
 
 
 def _wait_until_blocked(server: embedded_pg.Server, application: str) -> None:
