@@ -1,4 +1,5 @@
 # Aurion Analytics. `make run` serves the API locally; `make test` runs the suite. Both set everything up.
+# `make stop` stops what they (and make seed / migrate) left running in this checkout.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -10,13 +11,16 @@ SAM_VENV := .sam-venv
 SAM := $(SAM_VENV)/bin/sam
 export PYTHONPATH := $(CURDIR)/layers/shared/python:$(CURDIR)
 export PORT ?= 3000
+# make test runs the suite on this many pytest-xdist workers (each with its own database); 0 runs it serially.
+# Whole files per worker (loadfile): a module's costly fixtures (a seeded stack, the fuzzer's tenant) run once.
+TEST_WORKERS ?= auto
 export SAM_CLI_TELEMETRY := 0
 
 # make token ROLE=… TENANT=… [USER=<uuid>]: USER is also the login name in the environment, so only a
 # USER given on the command line counts.
 USER_ARG = $(if $(filter command line,$(origin USER)),--user $(USER))
 
-.PHONY: help install run test fuzz token seed ingest migrate openapi bench lint typecheck fmt template-lint sam-build ci clean
+.PHONY: help install run stop test fuzz token seed ingest migrate openapi bench lint typecheck fmt template-lint sam-build ci clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -32,8 +36,11 @@ install: $(STAMP) ## create .venv with runtime and dev dependencies
 run: install ## serve the API on http://127.0.0.1:$(PORT) with demo data (embedded PostgreSQL + moto unless configured)
 	$(PY) -m local.stack run
 
-test: install ## run the test suite (DATABASE_URL if set, else an embedded PostgreSQL)
-	$(PY) -m pytest $(PYTEST_ARGS)
+stop: install ## stop this checkout's make run and every embedded PostgreSQL left running (make test, seed, migrate)
+	$(PY) -m local.stack stop
+
+test: install ## run the test suite on TEST_WORKERS workers (DATABASE_URL if set, else an embedded PostgreSQL)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 fuzz: install ## fuzz every operation of docs/openapi.json through the local gateway: FUZZ_MAX_EXAMPLES (200) each
 	FUZZ_MAX_EXAMPLES=$(or $(FUZZ_MAX_EXAMPLES),200) $(PY) -m pytest -q tests/e2e/test_fuzz_openapi.py $(PYTEST_ARGS)
@@ -81,7 +88,7 @@ template-lint: $(SAM_VENV)/.installed ## sam validate --lint
 sam-build: $(SAM_VENV)/.installed ## sam build (no container) into .aws-sam/
 	$(SAM) build --template-file template.yaml
 
-ci: test template-lint ## what .ci/run runs
+ci: lint test template-lint ## what .ci/run runs
 
 clean: ## remove build output (keeps .local data)
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache
