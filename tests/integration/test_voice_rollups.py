@@ -20,6 +20,7 @@ from aurion.params import DateRange
 from aurion.rollups import aggregator
 from aurion.rollups.window import in_zone, split_hours, whole_hour_offsets
 from tests.support.api import caller_for, get
+from tests.support.transactions import one_transaction
 
 V1 = "/api/v1/analytics"
 UNIFIED = "/api/v2/analytics/unified-overview"
@@ -83,7 +84,7 @@ def add_request(build, tenant, rng: random.Random, requested: datetime, call=Non
     )
 
 
-def build_random_tenant(build, rng: random.Random, now: datetime, calls: int = 200) -> Any:
+def build_random_tenant(build, rng: random.Random, now: datetime, calls: int = 160) -> Any:
     """Calls over the last 40 days, more around each zone's last daylight-saving change, helpdesk requests."""
     tenant = build.tenant(products=("voice",))
     moments = [now - timedelta(seconds=rng.randint(0, 40 * 86_400)) for _ in range(calls)]
@@ -151,10 +152,11 @@ def test_rollup_backed_voice_answers_equal_the_raw_answers_for_random_data_range
     # changes, and every v1 answer (and the unified overview's voice block) read raw: no aggregator run yet
     rng = random.Random(20261128)
     now = calendar_clock.now
-    tenant = build_random_tenant(build, rng, now)
-    urls = random_queries(rng, now.date(), 1) + random_unified_queries(rng, now, 3)
+    with one_transaction(build.conn):
+        tenant = build_random_tenant(build, rng, now)
+    urls = random_queries(rng, now.date(), 1) + random_unified_queries(rng, now, 2)
     raw = answers(functions, tenant, urls)
-    assert sum(body["kpis"]["total_calls"] for url, body in raw.items() if "/call-metrics?" in url) > 1000
+    assert sum(body["kpis"]["total_calls"] for url, body in raw.items() if "/call-metrics?" in url) > 500
 
     # When the aggregator rolls the tenant's closed days up
     result = aggregator.run_tenant(aggregator_db, str(tenant))
