@@ -7,13 +7,13 @@ yet due (pending: tracked, not decided; aurion.metrics.sla counts it in tracked,
 
 from __future__ import annotations
 
-# When "past due" is judged, bound by the caller: aurion.clock's now for a live query (clock.now_of(tx)), the
-# export's clock for an export. Never SQL now(): that is the database's clock, which a caller cannot fix.
+# When "past due" is judged, bound by the caller from aurion.clock: once per transaction for a live query
+# (clock.now_of), when the query runs for an export. Never SQL now(): the database's clock, which nobody can fix.
 NOW = "CAST(:now AS timestamptz)"
 
 
-# Per conversation and target: true = met, false = breached, null = no target or pending. `clock` is the SQL of the
-# moment "past due" is judged at: NOW for a live query, the aggregator run's as_of for a rollup.
+# Per conversation and target: true = met, false = breached, null = no target or pending. `clock` is the SQL of
+# the moment "past due" is judged at: NOW for a live query, the aggregator run's as_of for a rollup.
 def first_response_met(clock: str = NOW) -> str:
     return f"""
     CASE WHEN first_response_due_at IS NULL THEN NULL
