@@ -279,6 +279,10 @@ def main(argv: list[str] | None = None) -> None:
     send.add_argument("--tenant", required=True, help="slug or id; the tenant of lines without tenant_id")
     args = parser.parse_args(argv)
     resources = read_state()
+    if resources.endpoint_url:
+        # moto or LocalStack, as `make run` does: any credentials will do, but boto3 refuses to sign without.
+        for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing")):
+            os.environ.setdefault(name, value)
     events = read_events(args.file, resolve_tenant(args.tenant))
     sent = put_events(resources, events)
     print(f"published {sent} of {len(events)} events to {resources.bus_name}", file=sys.stderr)
