@@ -44,6 +44,58 @@ def test_bad_dates_are_422_on_the_unified_overview(functions, tenant):
     assert_422(call(functions, tenant, "/api/v2/analytics/unified-overview?date_from=nope"), "date_from")
 
 
+EVERY_DATED_ROUTE = [f"{BASE}/{route}" for route in ROUTES] + ["/api/v2/analytics/unified-overview"]
+
+
+@pytest.mark.parametrize("url", EVERY_DATED_ROUTE)
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("date_from=0001-01-01T00:00:00%2B05:00", "date_from"),
+        ("date_to=9999-12-31T23:59:59-05:00", "date_to"),
+        ("date_to=0001-01-05", "date_to"),
+        ("date_from=9999-12-31&date_to=9999-12-31", "date_to"),
+        ("date_from=1969-12-31T23:59:59Z&date_to=1970-01-02", "date_from"),
+        ("date_from=9998-12-31T00:00:00Z&date_to=9998-12-31T23:00:00-05:00", "date_to"),
+        ("date_to=1970-01-05", "date_from"),
+    ],
+    ids=[
+        "year-1-shifted-before-year-1",
+        "year-9999-shifted-past-9999",
+        "default-start-before-year-1",
+        "year-9999",
+        "before-1970",
+        "past-9998-in-utc",
+        "default-start-before-1970",
+    ],
+)
+def test_dates_outside_1970_to_9998_are_422_not_500_on_every_route(functions, tenant, url, query, field):
+    # Given a bound (or the default start, 30 days before date_to) that Python's datetime cannot shift to UTC or
+    # step back from, or that lies outside the years the API serves
+    response = call(functions, tenant, f"{url}?{query}")
+    # Then a validation error on that bound, in FastAPI's shape, saying which years are served
+    assert_422(response, field)
+    assert "1970-01-01" in response.body["detail"][0]["msg"]
+
+
+@pytest.mark.parametrize("url", EVERY_DATED_ROUTE)
+@pytest.mark.parametrize(
+    "query",
+    [
+        "date_from=1970-01-01T00:00:00Z&date_to=1970-12-31T23:59:59Z",
+        "date_from=1970-01-01T05:00:00%2B05:00&date_to=1970-01-31",
+        "date_from=9998-01-01&date_to=9998-12-31",
+        "date_from=9998-12-31T00:00:00%2B14:00&date_to=9998-12-31T23:59:59.999999Z",
+    ],
+    ids=["first-year", "first-instant-with-offset", "last-year", "last-instant"],
+)
+def test_the_first_and_last_years_served_answer_200_on_every_route(functions, tenant, url, query):
+    # Given a range at either edge of the years served (previous periods and rollup windows step past them)
+    response = call(functions, tenant, f"{url}?{query}")
+    # Then an answer, not a 500
+    assert response.status == 200, response.body
+
+
 @pytest.mark.parametrize("route", ["csat", "csat/responses", "resolution-rates"])
 def test_a_non_uuid_team_id_is_422(functions, tenant, route):
     assert_422(call(functions, tenant, f"{BASE}/{route}?team_id=tier-1"), "team_id")

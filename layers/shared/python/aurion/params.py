@@ -10,6 +10,7 @@ from uuid import UUID
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from aurion import clock
+from aurion.date_bounds import EARLIEST_INSTANT, OUT_OF_BOUNDS_MSG, instant_in_bounds
 from aurion.errors import InvalidInput
 
 MAX_RANGE_DAYS = 366
@@ -18,16 +19,16 @@ DEFAULT_RANGE_DAYS = 30
 DateFrom = Annotated[
     str | None,
     Query(
-        description="Lower bound (ISO 8601 datetime; no offset means UTC; a bare date means its start). "
-        "Default: 30 days before date_to.",
+        description="Lower bound (ISO 8601 datetime; no offset means UTC; a bare date means its start), "
+        "1970-01-01 to 9998-12-31 in UTC. Default: 30 days before date_to.",
         examples=["2026-03-01T00:00:00Z"],
     ),
 ]
 DateTo = Annotated[
     str | None,
     Query(
-        description="Upper bound, inclusive (ISO 8601 datetime; no offset means UTC; a bare date means its end). "
-        "Default: now.",
+        description="Upper bound, inclusive (ISO 8601 datetime; no offset means UTC; a bare date means its end), "
+        "1970-01-01 to 9998-12-31 in UTC. Default: now.",
         examples=["2026-03-08T23:59:59Z"],
     ),
 ]
@@ -59,7 +60,10 @@ def _parse_bound(value: str, field: str, *, end_of_day: bool) -> datetime:
         raise InvalidInput(
             ("query", field), "Input should be an ISO 8601 datetime or date", "datetime_from_date_parsing"
         ) from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    aware = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+    if not instant_in_bounds(aware):
+        raise InvalidInput(("query", field), f"{OUT_OF_BOUNDS_MSG} (in UTC)", "value_error")
+    return aware.astimezone(UTC)
 
 
 def date_range(date_from: str | None, date_to: str | None, *, now: datetime | None = None) -> DateRange:
@@ -69,6 +73,13 @@ def date_range(date_from: str | None, date_to: str | None, *, now: datetime | No
         if date_from
         else end - timedelta(days=DEFAULT_RANGE_DAYS)
     )
+    if start < EARLIEST_INSTANT:  # only the default start can be: an explicit one was checked
+        raise InvalidInput(
+            ("query", "date_from"),
+            f"Without date_from the range starts {DEFAULT_RANGE_DAYS} days before date_to, before "
+            f"{EARLIEST_INSTANT.date()}: give date_from ({OUT_OF_BOUNDS_MSG})",
+            "value_error",
+        )
     if start > end:
         raise InvalidInput(("query", "date_from"), "date_from must not be after date_to", "value_error")
     if end - start > timedelta(days=MAX_RANGE_DAYS):
