@@ -28,8 +28,13 @@ local value, so CORS headers follow the local origins as they would in a stack d
 
 Fidelity notes: `path` and `pathParameters` are passed percent-encoded as received and query parameters
 decoded with '+' as a space (what REST APIs do); `requestContext.path` is `/<stage><path>`, as on the
-execute-api endpoint. Not emulated: stage throttling (THROTTLED), request validation, binary media types
-(a base64 body from a function is decoded), response compression. The access log names method, path
+execute-api endpoint. A request whose request line and header values together pass 10,240 bytes (API Gateway's
+fixed REST quota: a 10 KB session token, say) is refused before routing with a 431 `{"detail"}`. Deployed, API
+Gateway's front end refuses it before any authorizer or gateway response the template could shape, so the body
+there is API Gateway's own (reports show a 431); locally it is in the API's shape, like http.server's own
+refusals (a header line over 64 KB, more than 100 headers, a malformed request line), which would otherwise be
+HTML pages. Not emulated: stage throttling (THROTTLED), request validation, binary media types (a base64 body
+from a function is decoded), response compression. The access log names method, path
 (never the query string, which can hold phone numbers), status and duration; no header is ever logged.
 """
 
@@ -47,6 +52,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -66,6 +72,8 @@ DEFAULT_CORS_ORIGINS = "http://localhost:5173,http://127.0.0.1:5173"
 # Used only when the template has no Cors setting (deployed, preflights would then fail: we warn).
 _FALLBACK_PREFLIGHT_HEADERS = "Authorization,Content-Type"
 INTEGRATION_TIMEOUT_S = 29
+# API Gateway REST quota "total combined size of request line and header values" (cannot be increased).
+MAX_REQUEST_HEADER_BYTES = 10240
 _ALL_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
 
 
@@ -110,6 +118,7 @@ class _Request:
     source_ip: str
     request_id: str
     started: float
+    header_bytes: int = 0  # the request line and every header value
 
     def header(self, name: str) -> str | None:
         found = [value for key, value in self.headers if key.lower() == name.lower()]
@@ -322,6 +331,7 @@ class Gateway:
             source_ip=source_ip,
             request_id=str(uuid.uuid4()),
             started=time.monotonic(),
+            header_bytes=len(f"{method} {path} HTTP/1.1".encode()) + sum(len(value.encode()) for _, value in pairs),
         )
         try:
             result = self._serve(request)
@@ -334,6 +344,12 @@ class Gateway:
         return result
 
     def _serve(self, request: _Request) -> GatewayResult:
+        if request.header_bytes > MAX_REQUEST_HEADER_BYTES:
+            return _json_error(
+                431,
+                f"The request line and headers take {request.header_bytes} bytes: API Gateway accepts at most "
+                f"{MAX_REQUEST_HEADER_BYTES}",
+            )
         found = self.model.find_route(request.method, request.raw_path)
         if found is None and request.method == "OPTIONS":
             return self._preflight_route(request)
@@ -493,6 +509,12 @@ class Gateway:
         return GatewayResult(status, headers, body.encode("utf-8"))
 
 
+def _json_error(status: int, detail: str) -> GatewayResult:
+    return GatewayResult(
+        status, Headers([("Content-Type", "application/json")]), json.dumps({"detail": detail}).encode()
+    )
+
+
 def _unquote(expression: str | None) -> str | None:
     """The value of a literal mapping expression "'value'"; None for anything else."""
     if expression is None:
@@ -549,6 +571,23 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(payload)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _handle
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own refusals (431 for a header line over 64 KB or more than 100 headers, 414, 400, ...)
+        in the API's error shape instead of an HTML page; the connection is closed as http.server does."""
+        try:
+            phrase = HTTPStatus(code).phrase
+        except ValueError:
+            phrase = "Error"
+        body = json.dumps({"detail": f"{phrase}: {message}" if message and message != phrase else phrase}).encode()
+        self.send_response_only(code)
+        self.send_header("Date", self.date_time_string())
+        self.send_header("Connection", "close")
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if getattr(self, "command", None) != "HEAD":
+            self.wfile.write(body)
 
     def __getattr__(self, name: str) -> Any:
         # Any other method (TRACE, QUERY, ...) goes through the pipeline as well, where no route matches it:

@@ -12,6 +12,7 @@ cached settings, and `app_env.token(role, tenant)` signs a session token for a t
 from __future__ import annotations
 
 import json
+import socket
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -152,3 +153,79 @@ def test_the_gateway_also_serves_in_process_without_http(gateway, app_env, build
     assert result.status == 200
     assert result.json() == {"teams": []}
     assert gateway.invoke("GET", TEAMS).status == 401
+
+
+# -- what API Gateway and http.server refuse, and conventions the gateway's event must carry --
+
+
+def test_a_60_kb_token_gets_a_431_in_the_apis_error_shape_not_an_html_page(gateway):
+    # Given a session token far past API Gateway's 10,240 bytes of request line and headers
+    response = call(gateway, TEAMS, headers={"Authorization": "Bearer " + "a" * 60 * 1024})
+    # Then the gateway refuses it before the authorizer runs, in JSON like every other answer
+    assert response.status == 431
+    assert response.headers["Content-Type"].startswith("application/json")
+    _assert_detail(response)
+    assert "10240" in response.body["detail"]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"X-Padding": "a" * 70 * 1024}, {f"X-Header-{i}": "1" for i in range(101)}],
+    ids=["a-line-over-64-kb", "more-than-100-headers"],
+)
+def test_http_servers_own_refusals_are_in_the_apis_error_shape(gateway, headers):
+    # Given headers that http.server itself refuses before the gateway sees the request
+    response = call(gateway, TEAMS, headers=headers)
+    # Then its 431 is JSON with a detail, not its HTML error page
+    assert response.status == 431
+    assert response.headers["Content-Type"].startswith("application/json")
+    _assert_detail(response)
+
+
+def test_a_malformed_request_line_is_a_400_in_the_apis_error_shape(gateway):
+    host, port = gateway.server_address[:2]
+    with socket.create_connection((str(host), port), timeout=10) as connection:
+        connection.sendall(b"GET / one-word-too-many HTTP/1.1\r\n\r\n")
+        raw = connection.makefile("rb").read()
+    head, _, body = raw.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 ")
+    assert b"Content-Type: application/json" in head
+    assert set(json.loads(body)) == {"detail"}
+
+
+def test_request_line_and_headers_of_exactly_10240_bytes_are_served(gateway, app_env, build):
+    # Given a valid session and padding that brings the request line and header values to API Gateway's limit
+    build.tenant("gw-limit")
+    headers = {"Authorization": f"Bearer {app_env.token('agent', 'gw-limit')}"}
+    used = len(f"GET {TEAMS} HTTP/1.1") + sum(len(value) for value in headers.values())
+    at_limit = gateway.invoke("GET", TEAMS, {**headers, "X-Padding": "p" * (10240 - used)})
+    over_limit = gateway.invoke("GET", TEAMS, {**headers, "X-Padding": "p" * (10241 - used)})
+    # Then the limit itself is served and one byte more is refused
+    assert at_limit.status == 200, at_limit.body
+    assert over_limit.status == 431
+
+
+def test_a_repeated_query_key_takes_its_last_value_through_the_gateway(gateway, app_env, build):
+    # Given the event the gateway builds for ?limit=5&limit=7 (queryStringParameters last, multiValue both)
+    build.tenant("gw-repeat")
+    token = app_env.token("tenant_admin", "gw-repeat")
+    path = "/api/v2/analytics/conversations/csat/responses?limit=5&limit=7"
+    response = call(gateway, path, headers={"Authorization": f"Bearer {token}"})
+    # Then the function reads the last value, as API Gateway's queryStringParameters and FastAPI do
+    assert response.status == 200, response.body
+    assert response.body["limit"] == 7
+
+
+def test_json_posted_the_way_curl_does_without_a_content_type_is_a_415_through_the_gateway(gateway, app_env, build):
+    # Given curl -d '{"format": "csv", ...}' without -H: urllib, like curl, sends it form-encoded
+    build.tenant("gw-curl")
+    token = app_env.token("tenant_admin", "gw-curl")
+    body = json.dumps({"format": "csv", "start_date": "2026-11-01", "end_date": "2026-11-27"}).encode()
+    request = urllib.request.Request(
+        gateway.url + "/api/v1/analytics/export", data=body, method="POST", headers={"Authorization": f"Bearer {token}"}
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=30)
+    # Then a 415 that says what to send
+    assert refused.value.code == 415
+    assert "application/json" in json.loads(refused.value.read())["detail"]

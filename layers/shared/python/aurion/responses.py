@@ -24,6 +24,7 @@ COMMON_ERRORS: dict[int, str] = {
     401: "No valid dashboard session: the token is missing, malformed, expired or not signed by the dashboard",
     403: "Not allowed: an X-API-Key where a session is required, a role this route does not serve, or a tenant "
     "whose plan does not include analytics",
+    431: "The request line and headers pass 10,240 bytes, API Gateway's limit (it refuses the request itself)",
     503: "The database is unreachable or the query ran too long; retry after Retry-After seconds",
 }
 
