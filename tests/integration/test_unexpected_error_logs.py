@@ -15,6 +15,7 @@ from collections.abc import Iterator
 import pytest
 
 from aurion.logs import failure_fields
+from aurion.rollups import aggregator
 from tests.support.api import caller_for, get
 
 SERVICE_LOGGER = "aurion-analytics"
@@ -70,6 +71,22 @@ def test_an_unexpected_error_is_a_500_logged_by_type_and_place_without_its_messa
     assert len(failure) == 1, log_lines
     assert "ValueError" in failure[0]
     assert "explode_with_a_planted_value" in failure[0]
+    assert [line for line in log_lines if PLANTED in line or "could not use" in line] == []
+    assert [line for line in log_lines if "Traceback" in line] == []
+
+
+def test_a_tenant_the_aggregator_fails_on_is_logged_by_type_and_place_and_the_others_still_run(
+    aggregator_db, build, monkeypatch, log_lines
+):
+    # Given tenants, and a rollup run that fails with a value in its message and its locals
+    build.tenant()
+    monkeypatch.setattr(aggregator, "run_tenant", explode_with_a_planted_value)
+    # When the aggregator runs them all
+    assert aggregator.run_all(aggregator_db) == []
+    # Then each failure is one line with the type and the place, and nothing of the message or the values
+    failures = [line for line in log_lines if "rollup run failed" in line]
+    assert failures
+    assert all("ValueError" in line and "explode_with_a_planted_value" in line for line in failures)
     assert [line for line in log_lines if PLANTED in line or "could not use" in line] == []
     assert [line for line in log_lines if "Traceback" in line] == []
 

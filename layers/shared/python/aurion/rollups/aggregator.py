@@ -31,7 +31,7 @@ from typing import Any
 
 from aurion import clock
 from aurion.db import Database, Transaction
-from aurion.logs import logger
+from aurion.logs import log_failure, logger
 from aurion.rollups import conversations, csat, email, help_center, voice
 
 CHANGE_MARGIN = timedelta(minutes=5)
@@ -180,6 +180,6 @@ def run_all(db: Database, *, now: datetime | None = None) -> list[RunResult]:
     for tenant_id in tenant_ids(db):
         try:
             results.append(run_tenant(db, tenant_id, now=now))
-        except Exception:
-            logger.exception("rollup run failed", extra={"tenant_id": tenant_id})
+        except Exception as exc:
+            log_failure("rollup run failed", exc, tenant_id=tenant_id)
     return results
