@@ -430,7 +430,7 @@ def ensure_database(admin_url: str, name: str) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Start or stop the embedded PostgreSQL of the dev stack")
-    parser.add_argument("action", choices=["start", "stop", "stop-all", "url"])
+    parser.add_argument("action", choices=["start", "stop", "url"])
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     parser.add_argument("--port", type=int, help="exactly this port (default: EMBEDDED_PG_PORT, else any free)")
     args = parser.parse_args()
@@ -439,9 +439,6 @@ def main() -> None:
         print(start(args.data_dir, port or DEFAULT_PORT, exact_port=bool(port)))
     elif args.action == "stop":
         print("stopped" if stop(args.data_dir) else "not running")
-    elif args.action == "stop-all":
-        stopped = stop_all(LOCAL_DIR)
-        print(f"stopped {', '.join(str(path) for path in stopped)}" if stopped else "none running")
     else:
         url = running_url(args.data_dir)
         if url is None:
