@@ -11,7 +11,7 @@ from local.seed import vocab
 from local.seed.helpers import event_id
 from local.seed.sqlkit import Draws, lit, pick, text_array
 
-SURVEYED_SHARE = 0.6  # of resolved conversations: the others fall outside the survey policy (recently surveyed, ...)
+SURVEYED_SHARE = 0.4  # of resolved conversations: the others fall outside the survey policy (contact surveyed lately)
 # Share of surveys answered, per channel, after a smooth experience.
 ANSWER_RATES = {"chat": 0.23, "web": 0.2, "whatsapp": 0.2, "sms": 0.17, "voice": 0.15, "email": 0.16}
 BAD_EXPERIENCE_ANSWERS = 1.25  # times as likely to answer after a breach or an escalation

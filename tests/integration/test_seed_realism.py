@@ -26,7 +26,7 @@ ZONE_CALLING_CODE = {"America/New_York": "1", "Europe/Berlin": "49", "Asia/Tokyo
 WORKING_HOURS = range(9, 17)  # hours 09 to 16 (09:00-16:59), local time
 ANSWERED_BY = timedelta(days=7)  # surveys sent earlier than this before the end have all their answers in
 MIN_SURVEYS = 300  # channels with fewer surveys are too small to have a rate worth asserting
-MIN_BAD_RATINGS = 150  # fewer ratings after a bad experience are too few to compare with the others
+MIN_BAD_RATINGS = 100  # fewer ratings after a bad experience are too few to compare with the others
 
 
 @dataclass(frozen=True)
