@@ -21,7 +21,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import boto3
@@ -40,6 +40,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+import aurion.clock
 from aurion.auth.tokens import issue_token
 from aurion.db import connect_params, reset_database
 from aurion.exports.aws import reset_clients
@@ -51,6 +52,7 @@ from local.gateway import GatewayServer, make_server
 from local.seed.generator import seed_tenant
 from local.seed.spec import TenantSpec
 from tests.conftest import SESSION_SECRET
+from tests.support.clock import ORDINARY
 from tests.support.database import REPO, create_test_database, drop_test_database
 from tests.support.database import TestDatabase as Database
 from tests.support.fuzz_shapes import shaped_cases
@@ -122,10 +124,12 @@ def target(fuzz_database: Database) -> Iterator[FuzzTarget]:
     """The local gateway on a free port in front of a small seeded Enterprise tenant; S3 and SQS in moto."""
     spec = TenantSpec(
         slug="fuzz", conversations=300, calls=150, days=60, seed=7, plan="enterprise",
-        end=datetime.now(UTC).replace(second=0, microsecond=0),
+        end=ORDINARY,
     )  # fmt: skip
     seed_tenant(fuzz_database.admin_url, spec)
     with pytest.MonkeyPatch.context() as env, mock_aws():
+        # The gateway runs the handlers in this process: the seeded data and every "now" share one fixed moment.
+        env.setattr(aurion.clock, "now", lambda: ORDINARY)
         env.setenv("AURION_DB_URL", fuzz_database.app_url)
         env.setenv("AURION_SESSION_SECRET", SESSION_SECRET)
         env.setenv("AWS_DEFAULT_REGION", REGION)
@@ -224,7 +228,7 @@ def _drain_export_queue(target: FuzzTarget) -> None:
 
 def test_every_export_the_fuzzer_queued_is_completed_by_the_worker(target):
     # Given the exports the fuzzer created (when it ran first) and one of every format made here
-    today = date.today()
+    today = ORDINARY.date()
     for fmt in ("csv", "json", "xlsx", "pdf"):
         body = {"format": fmt, "scope": "all", "start_date": str(today - timedelta(days=59)), "end_date": str(today)}
         response = requests.post(target.url + EXPORT_PATH, headers=target.auth, json=body, timeout=30)
