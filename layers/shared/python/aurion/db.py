@@ -7,17 +7,18 @@ when the next transaction begins and replaced once; errors after work has starte
 
 from __future__ import annotations
 
-import ssl
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any, TypeVar, cast
-from urllib.parse import parse_qs, unquote, urlparse
 
 import pg8000.native
 from pg8000.exceptions import DatabaseError, InterfaceError
 
+from aurion.db_url import connect_params
 from aurion.errors import ServiceUnavailable
 from aurion.logs import logger
+from aurion.pg_errors import sqlstate
+from aurion.settings import get_settings
 
 # SQLSTATEs that mean "try again shortly" rather than "your request is wrong".
 _TRANSIENT_SQLSTATES = {
@@ -29,55 +30,6 @@ _TRANSIENT_SQLSTATES = {
     "40P01",  # deadlock_detected
     "55P03",  # lock_not_available
 }
-
-
-SSL_MODES = ("disable", "prefer", "require", "verify-ca", "verify-full")
-
-
-def check_database_url(url: str) -> str:
-    """The URL's sslmode, after checking what settings validation can check without touching files or sockets."""
-    parsed = urlparse(url)
-    if parsed.scheme not in {"postgres", "postgresql"}:
-        raise ValueError("database URL must start with postgresql://")
-    mode = parse_qs(parsed.query or "").get("sslmode", ["prefer"])[0]
-    if mode not in SSL_MODES:
-        raise ValueError(f"unsupported sslmode {mode!r}: use {', '.join(SSL_MODES)}")
-    return mode
-
-
-def connect_params(url: str) -> dict[str, Any]:
-    mode = check_database_url(url)
-    parsed = urlparse(url)
-    params: dict[str, Any] = {
-        "user": unquote(parsed.username or "postgres"),
-        "host": parsed.hostname or "127.0.0.1",
-        "port": parsed.port or 5432,
-        "database": (parsed.path or "/postgres").lstrip("/") or "postgres",
-    }
-    if parsed.password:
-        params["password"] = unquote(parsed.password)
-    ssl_context = _ssl_context(mode, parsed.query or "")
-    if ssl_context is not None:
-        params["ssl_context"] = ssl_context
-    return params
-
-
-def _ssl_context(mode: str, query: str) -> ssl.SSLContext | bool | None:
-    """TLS from the URL's libpq-style `sslmode` (and `sslrootcert`, a CA bundle file).
-
-    - absent, `prefer`: pg8000's default, TLS when the server offers it, the certificate not verified;
-    - `disable`: plain TCP (local servers);
-    - `require`: TLS with the server's certificate verified (stricter than libpq, whose `require` does not);
-    - `verify-ca`: the chain verified, not the host name; `verify-full`: both.
-    For RDS the bundle is Amazon's RDS CA file, shipped with the deployment (docs/deployment.md).
-    """
-    if mode == "prefer":
-        return None
-    if mode == "disable":
-        return False
-    context = ssl.create_default_context(cafile=parse_qs(query).get("sslrootcert", [None])[0])
-    context.check_hostname = mode != "verify-ca"
-    return context
 
 
 T = TypeVar("T")
@@ -177,8 +129,8 @@ class Database:
             conn.run("COMMIT")
         except BaseException as exc:
             self._rollback()
-            if isinstance(exc, DatabaseError) and _sqlstate(exc) in _TRANSIENT_SQLSTATES:
-                logger.warning("transient database error", extra={"sqlstate": _sqlstate(exc)})
+            if isinstance(exc, DatabaseError) and sqlstate(exc) in _TRANSIENT_SQLSTATES:
+                logger.warning("transient database error", extra={"sqlstate": sqlstate(exc)})
                 raise ServiceUnavailable("Database busy or timed out, retry shortly") from exc
             if isinstance(exc, (InterfaceError, OSError)):
                 self.close()
@@ -194,12 +146,6 @@ class Database:
             self.close()
 
 
-def _sqlstate(exc: DatabaseError) -> str | None:
-    details = exc.args[0] if exc.args and isinstance(exc.args[0], dict) else {}
-    code = details.get("C")
-    return str(code) if code else None
-
-
 _database: Database | None = None
 
 
@@ -207,8 +153,6 @@ def get_database() -> Database:
     """The execution environment's database, created on first use (not at import: cold start stays cheap)."""
     global _database
     if _database is None:
-        from aurion.settings import get_settings
-
         settings = get_settings()
         _database = Database(
             settings.db_url.get_secret_value(),

@@ -14,7 +14,7 @@ from urllib.parse import quote, urlencode
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
 
-from aurion.db import check_database_url
+from aurion.db_url import check_database_url
 
 
 class Settings(BaseModel):

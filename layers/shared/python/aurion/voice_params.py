@@ -23,6 +23,7 @@ from pg8000.exceptions import DatabaseError
 from aurion.date_bounds import OUT_OF_BOUNDS_MSG, date_in_bounds
 from aurion.errors import InvalidInput
 from aurion.params import MAX_RANGE_DAYS, DateRange
+from aurion.pg_errors import server_message, sqlstate
 from aurion.redaction import digits_of
 
 CallOutcome = Literal["resolved", "ticket_created", "escalated", "transferred", "voicemail", "abandoned"]
@@ -141,8 +142,7 @@ def zone_known_to_database() -> Iterator[None]:
     try:
         yield
     except DatabaseError as exc:
-        details = exc.args[0] if exc.args and isinstance(exc.args[0], dict) else {}
-        if details.get("C") == "22023" and "time zone" in str(details.get("M", "")):
+        if sqlstate(exc) == "22023" and "time zone" in server_message(exc):
             raise InvalidInput(("query", "tz"), _UNKNOWN_ZONE_MSG, "value_error") from None
         raise
 

@@ -24,7 +24,6 @@ from aurion.api_keys.keys import mint_key
 from aurion.auth.caller import Caller
 from aurion.auth.roles import EXPORT_ROLES
 from aurion.errors import Conflict, NotFound
-from aurion.metrics.common import iso_z
 from aurion.models.api_keys import (
     ApiKey,
     ApiKeyAccess,
@@ -34,6 +33,7 @@ from aurion.models.api_keys import (
     ApiKeyList,
     ApiKeyProblem,
 )
+from aurion.timefmt import iso_z
 
 # The roles that manage API keys: the admin roles, the same that may export.
 ADMIN_ROLES = EXPORT_ROLES

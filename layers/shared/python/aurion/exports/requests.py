@@ -29,9 +29,9 @@ from aurion.exports.formats import ExportOptions, object_key
 from aurion.exports.queue import enqueue_export, queue_url
 from aurion.exports.storage import exports_bucket, presigned_download
 from aurion.http import json_response
-from aurion.metrics.common import iso_z
 from aurion.models.exports import DownloadPending, ExportCreated, ExportItem, ExportList, ExportRequest
 from aurion.responses import error_response
+from aurion.timefmt import iso_z
 
 EXPORT_TTL = timedelta(hours=24)
 LIST_LIMIT = 1000

@@ -26,7 +26,6 @@ from aurion.auth.roles import EXPORT_ROLES
 from aurion.errors import InvalidInput, NotFound
 from aurion.exports import clock
 from aurion.exports.audit import audit, user_uuid
-from aurion.metrics.common import iso_z
 from aurion.models.exports import (
     WEEKDAYS,
     ExportSchedule,
@@ -34,6 +33,7 @@ from aurion.models.exports import (
     ScheduleCreate,
     ScheduleUpdate,
 )
+from aurion.timefmt import iso_z
 
 # Documented answers of the routes that do not answer 200 (the 201's schema comes from the return type).
 CREATED_RESPONSES: dict[int, OpenAPIResponse] = {201: {"description": "The new schedule"}}

@@ -27,10 +27,11 @@ from aurion import audit
 from aurion.access import tenant_scope
 from aurion.auth.caller import Caller
 from aurion.logs import logger
-from aurion.metrics.common import iso_z, range_params
+from aurion.metrics.common import range_params
 from aurion.models.voice import CallSearchResponse, CallSearchResult, RateLimitedBody
 from aurion.ratelimit import search_limiter
 from aurion.redaction import redact_phone
+from aurion.timefmt import iso_z
 from aurion.voice_params import CallSearch, zone_known_to_database
 
 RATE_LIMITED_DETAIL = "Search rate limit exceeded: at most 10 phone searches per minute"

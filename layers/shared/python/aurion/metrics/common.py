@@ -59,13 +59,6 @@ def num(value: Decimal | float | None) -> float | None:
     return None if value is None else float(value)
 
 
-def iso_z(value: datetime | None) -> str | None:
-    """The spec's timestamp form: 2026-03-02T09:15:00Z."""
-    if value is None:
-        return None
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def iso_offset(value: datetime) -> str:
     """The insights metadata form: 2026-03-01T00:00:00+00:00."""
     return value.astimezone(UTC).replace(microsecond=0).isoformat()

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from aurion.access import Scope, tenant_scope
 from aurion.auth.caller import Caller
-from aurion.metrics.common import assignee_filters, iso_z, num, range_params
+from aurion.metrics.common import assignee_filters, num, range_params
 from aurion.models.conversations import (
     CsatAgent,
     CsatDay,
@@ -22,6 +22,7 @@ from aurion.models.conversations import (
 )
 from aurion.params import DateRange
 from aurion.rollups.csat import csat_rows, csat_totals
+from aurion.timefmt import iso_z
 
 TREND_DAYS = 30
 
