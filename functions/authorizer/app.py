@@ -1,4 +1,4 @@
-"""Lambda REQUEST authorizer for the analytics API (see aurion.auth.authorizer for the rules)."""
+"""Lambda REQUEST authorizer for the analytics API (see aurion.authorizer for the rules)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from aurion.api_keys.authentication import find_api_key
-from aurion.auth.authorizer import authorize
+from aurion.authorizer import authorize
 from aurion.errors import Unauthorized
 from aurion.logs import logger
 from aurion.settings import get_settings

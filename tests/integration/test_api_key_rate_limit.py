@@ -31,7 +31,7 @@ def tenant(build):
 
 
 def key_caller(tenant, key_id: str) -> dict[str, str]:
-    """The authorizer's context for an API key (aurion.auth.authorizer)."""
+    """The authorizer's context for an API key (aurion.authorizer)."""
     return {
         "tenant_id": str(tenant),
         "user_id": f"api_key:{key_id}",

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from aurion.auth.authorizer import API_KEY_DETAIL, API_KEY_ROUTE_DETAIL
 from aurion.auth.roles import EXPORT_ROLES, READ_ROLES
+from aurion.authorizer import API_KEY_DETAIL, API_KEY_ROUTE_DETAIL
 from local.gateway import Gateway, GatewayResult
 from tests.support.database import REPO
 

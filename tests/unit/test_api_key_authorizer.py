@@ -10,9 +10,9 @@ import pytest
 from aurion.api_keys.authentication import ApiKeyIdentity
 from aurion.api_keys.keys import KEY_PREFIX, hash_key, looks_like_key, mint_key
 from aurion.api_keys.scope import API_KEY_ROUTES
-from aurion.auth.authorizer import API_KEY_DETAIL, API_KEY_ROUTE_DETAIL, authorize
 from aurion.auth.caller import Caller
 from aurion.auth.tokens import issue_token
+from aurion.authorizer import API_KEY_DETAIL, API_KEY_ROUTE_DETAIL, authorize
 from aurion.logs import scrub
 from local.sam_model import load_api_model
 from tests.support.database import REPO

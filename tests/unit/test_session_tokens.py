@@ -8,9 +8,9 @@ import uuid
 import jwt
 import pytest
 
-from aurion.auth.authorizer import authorize
 from aurion.auth.roles import READ_ROLES
 from aurion.auth.tokens import issue_token, verify_token
+from aurion.authorizer import authorize
 from aurion.errors import Unauthorized
 
 SECRET = "unit-test-secret-0123456789abcdef-0123456789"
@@ -35,7 +35,7 @@ def test_every_read_role_is_allowed_on_the_whole_api_with_its_context(role: str)
     # Then it allows the whole API and hands the function the tenant, user and role
     statement = policy["policyDocument"]["Statement"][0]
     assert statement["Effect"] == "Allow"
-    assert statement["Resource"] == "arn:aws:execute-api:eu-west-1:123456789012:abc123/api/*/*"
+    assert statement["Resource"] == ["arn:aws:execute-api:eu-west-1:123456789012:abc123/api/*/*"]
     assert policy["context"] == {"tenant_id": TENANT, "user_id": "user-1", "role": role}
 
 

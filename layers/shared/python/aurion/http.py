@@ -8,8 +8,8 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestUnsupportedContentType, RequestValidationError
 
-from aurion.api_keys.quota import API_KEY_LIMIT_DETAIL, count_api_key_request
 from aurion.auth.caller import Caller
+from aurion.auth.key_quota import API_KEY_LIMIT_DETAIL, count_api_key_request
 from aurion.errors import AurionError, UnsupportedMediaType
 from aurion.json_body import read_json
 from aurion.logs import log_failure, logger

@@ -35,11 +35,3 @@ API_KEY_ROUTES: Final = frozenset(
 
 def api_key_may_call(method: str | None, resource: str | None) -> bool:
     return (str(method or "").upper(), str(resource or "")) in API_KEY_ROUTES
-
-
-def api_key_resources(method_arn: str) -> list[str]:
-    """The ARNs of every key route in the stage of `method_arn`: the Allow stays right if caching is ever on."""
-    # arn:aws:execute-api:region:account:api-id/stage/METHOD/path
-    prefix, _, rest = method_arn.partition("/")
-    stage = rest.split("/", 1)[0] if rest else "*"
-    return sorted(f"{prefix}/{stage}/{method}{path}" for method, path in API_KEY_ROUTES)

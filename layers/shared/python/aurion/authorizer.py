@@ -15,8 +15,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event import APIGatewayAuthorizerResponse
+
 from aurion.api_keys.authentication import ApiKeyIdentity
-from aurion.api_keys.scope import api_key_may_call, api_key_resources
+from aurion.api_keys.scope import API_KEY_ROUTES, api_key_may_call
 from aurion.auth.caller import API_KEY_AUTH
 from aurion.auth.roles import READ_ROLES
 from aurion.auth.tokens import verify_token
@@ -25,6 +27,8 @@ from aurion.errors import Unauthorized
 API_KEY_DETAIL = "API keys cannot access analytics endpoints; use a dashboard session"
 ROLE_DETAIL = "Your role does not allow access to analytics"
 API_KEY_ROUTE_DETAIL = "API keys may only call the read analytics endpoints; use a dashboard session"
+# Where API Gateway gave no methodArn (a hand-made event): the policy still names a stage of some API.
+_DEFAULT_METHOD_ARN = "arn:aws:execute-api:local:000000000000:local/api/GET/"
 
 KeyLookup = Callable[[str], ApiKeyIdentity | None]
 
@@ -36,31 +40,19 @@ def _header(headers: dict[str, str] | None, name: str) -> str | None:
     return None
 
 
-def _api_arn(method_arn: str) -> str:
-    # arn:aws:execute-api:region:account:api-id/stage/METHOD/path -> .../stage/*/* (the authorizer is not cached,
-    # but a wide Allow keeps behaviour right if someone turns caching on).
-    prefix, _, rest = method_arn.partition("/")
-    stage = rest.split("/", 1)[0] if rest else "*"
-    return f"{prefix}/{stage}/*/*"
-
-
-def _policy(effect: str, principal: str, resource: str | list[str], context: dict[str, str]) -> dict[str, Any]:
-    return {
-        "principalId": principal,
-        "policyDocument": {
-            "Version": "2012-10-17",
-            "Statement": [{"Action": "execute-api:Invoke", "Effect": effect, "Resource": resource}],
-        },
-        "context": context,
-    }
+def _deny(method_arn: str, principal: str, detail: str) -> dict[str, Any]:
+    # The whole stage: with the authorizer cache off (TTL 0) only this request's method is judged anyway.
+    response = APIGatewayAuthorizerResponse.from_route_arn(method_arn, principal, {"detail": detail})
+    response.deny_all_routes()
+    return response.asdict()
 
 
 def _api_key_policy(event: dict[str, Any], key: str, method_arn: str, find_key: KeyLookup | None) -> dict[str, Any]:
     identity = find_key(key) if find_key is not None else None
     if identity is None:
-        return _policy("Deny", "api-key", method_arn, {"detail": API_KEY_DETAIL})
+        return _deny(method_arn, "api-key", API_KEY_DETAIL)
     if not api_key_may_call(event.get("httpMethod"), event.get("resource")):
-        return _policy("Deny", identity.user_id, method_arn, {"detail": API_KEY_ROUTE_DETAIL})
+        return _deny(method_arn, identity.user_id, API_KEY_ROUTE_DETAIL)
     context = {
         "tenant_id": identity.tenant_id,
         "user_id": identity.user_id,
@@ -68,13 +60,17 @@ def _api_key_policy(event: dict[str, Any], key: str, method_arn: str, find_key: 
         "auth": API_KEY_AUTH,
         "key_id": identity.key_id,
     }
-    return _policy("Allow", identity.user_id, api_key_resources(method_arn), context)
+    response = APIGatewayAuthorizerResponse.from_route_arn(method_arn, identity.user_id, context)
+    # Every key route of the stage, not only this one: the Allow stays right if caching is ever turned on.
+    for method, path in sorted(API_KEY_ROUTES):
+        response.allow_route(method, path)
+    return response.asdict()
 
 
 def authorize(event: dict[str, Any], secret: str, find_key: KeyLookup | None = None) -> dict[str, Any]:
     """The policy for one request. Without `find_key` every API key is refused (as before keys existed)."""
     headers = event.get("headers") or {}
-    method_arn = event.get("methodArn", "arn:aws:execute-api:local:000000000000:local/api/GET/")
+    method_arn = event.get("methodArn") or _DEFAULT_METHOD_ARN
     authorization = _header(headers, "Authorization")
     if not authorization:
         key = _header(headers, "X-API-Key")
@@ -86,6 +82,9 @@ def authorize(event: dict[str, Any], secret: str, find_key: KeyLookup | None = N
         raise Unauthorized()
     session = verify_token(secret, token.strip())
     if session.role not in READ_ROLES:
-        return _policy("Deny", session.user_id, method_arn, {"detail": ROLE_DETAIL})
+        return _deny(method_arn, session.user_id, ROLE_DETAIL)
     context = {"tenant_id": session.tenant_id, "user_id": session.user_id, "role": session.role}
-    return _policy("Allow", session.user_id, _api_arn(method_arn), context)
+    response = APIGatewayAuthorizerResponse.from_route_arn(method_arn, session.user_id, context)
+    # The whole stage (the authorizer is not cached, but a wide Allow keeps behaviour right if caching is on).
+    response.allow_all_routes()
+    return response.asdict()
