@@ -1,12 +1,14 @@
 """Two clones on one machine, and the commands run beside `make run`: the newcomer's first minutes.
 
-Each fake checkout is a `.local` directory of its own under tmp_path, with real embedded PostgreSQL servers
+Each fake checkout is a `.local` directory of its own, with real embedded PostgreSQL servers
 (local/embedded_pg.py), so ports, data directories and what `make stop` stops are what a real clone gets.
 """
 
 from __future__ import annotations
 
 import random
+import shutil
+import tempfile
 import threading
 import time
 import uuid
@@ -34,9 +36,18 @@ def no_database_url(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def checkouts(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
+def clones_root() -> Iterator[Path]:
+    # Not under tmp_path: pytest makes its base directory owner-only again whenever a session starts (another
+    # xdist worker, another run on the machine), which would lock the servers' own user out of their data.
+    root = Path(tempfile.mkdtemp(prefix="aurion-clones-"))
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def checkouts(clones_root: Path) -> Iterator[tuple[Path, Path]]:
     """The `.local` directories of two clones; every server started in them is stopped afterwards."""
-    first, second = tmp_path / "clone-a" / ".local", tmp_path / "clone-b" / ".local"
+    first, second = clones_root / "clone-a" / ".local", clones_root / "clone-b" / ".local"
     yield first, second
     for local_dir in (first, second):
         embedded_pg.stop_all(local_dir)
