@@ -166,21 +166,27 @@ class IngestLoop:
         """Gather one batch (up to BatchSize within the batching window) and run the function on it."""
         sqs = sqs or _client("sqs", self.resources.endpoint_url, self.resources.region)
         messages: list[dict[str, Any]] = []
+        # As Lambda does: from the first message, keep receiving until the batch is full or the window is over.
         deadline = None
         while len(messages) < self.batch_size:
+            remaining = 0.0 if deadline is None else deadline - time.monotonic()
+            if deadline is not None and remaining <= 0:
+                break
             response = sqs.receive_message(
                 QueueUrl=self.resources.queue_url,
                 MaxNumberOfMessages=min(10, self.batch_size - len(messages)),
-                WaitTimeSeconds=0 if messages else self._wait_time_s,
+                WaitTimeSeconds=self._wait_time_s if deadline is None else min(self._wait_time_s, int(remaining)),
                 AttributeNames=["All"],
                 MessageAttributeNames=["All"],
             )
             received = response.get("Messages") or []
             messages += received
-            if messages and deadline is None:
-                deadline = time.monotonic() + self.window_s
-            if not received or (deadline is not None and time.monotonic() >= deadline):
+            if not messages:
                 break
+            if deadline is None:
+                deadline = time.monotonic() + self.window_s
+            if not received:
+                self._stop.wait(min(0.05, max(0.0, deadline - time.monotonic())))
         if not messages:
             return 0
         event = sqs_event(messages, self.resources.queue_arn, self.resources.region)
@@ -255,7 +261,7 @@ def resolve_tenant(tenant: str) -> str:
         return str(uuid.UUID(tenant))
     import pg8000.native
 
-    from aurion.db import connect_params
+    from aurion.db_url import connect_params
     from local.stack import open_dev_database
 
     conn = pg8000.native.Connection(**connect_params(open_dev_database(start_embedded=False).admin_url))

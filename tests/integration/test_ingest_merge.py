@@ -291,3 +291,40 @@ def test_when_the_database_is_unreachable_every_message_of_the_batch_is_retried(
     report = consume(unreachable, batch)
     assert set(report.retry) == {message_id for message_id, _ in batch}
     assert report.applied == 0
+
+
+DOOR_SQL = "SELECT kind, id::text FROM aurion_ingest_foreign_ids(CAST(:kinds AS text[]), CAST(:ids AS uuid[]))"
+
+
+def test_the_reference_door_names_exactly_the_ids_of_other_tenants_for_every_kind(ingest_db, owner_conn, build):
+    # Given one row of every kind in tenant A and in tenant B
+    tenant_a, tenant_b = build.tenant(), build.tenant()
+    kinds = (
+        "teams",
+        "users",
+        "contacts",
+        "email_channels",
+        "help_center_articles",
+        "conversations",
+        "csat_surveys",
+        "calls",
+    )
+    rows = {}
+    for tenant in (tenant_a, tenant_b):
+        e = HelpdeskEvents(tenant)
+        conversation = e.conversation()
+        batch = [e.team(), e.user(), e.contact(), e.email_channel(), e.article(), conversation,
+                 e.csat(conversation["data"]["id"]), e.call()]  # fmt: skip
+        consume(ingest_db, messages(batch))
+        rows[tenant] = [event["data"]["id"] for event in batch]
+    unknown = [str(uuid.uuid4()) for _ in kinds]
+    asked = {"kinds": list(kinds) * 3, "ids": rows[tenant_a] + rows[tenant_b] + unknown}
+    # When tenant A's ingest transaction asks the door about A's, B's and unknown ids
+    with ingest_transaction(ingest_db, str(tenant_a)) as tx:
+        foreign = {(row["kind"], row["id"]) for row in tx.all(DOOR_SQL, **asked)}
+    # Then exactly B's ids are named, each under its kind
+    assert foreign == set(zip(kinds, rows[tenant_b], strict=True))
+    # And without a tenant every existing id counts as foreign
+    with ingest_db.transaction(None) as tx:
+        tx.execute("SET LOCAL ROLE aurion_ingest")
+        assert len(tx.all(DOOR_SQL, **asked)) == 2 * len(kinds)

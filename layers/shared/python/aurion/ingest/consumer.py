@@ -26,7 +26,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from aurion.db import Database, get_database
-from aurion.ingest.apply import Outcome, Received, apply_batch, ingest_transaction
+from aurion.ingest.apply import Outcome, Received, apply_tenant
 from aurion.ingest.messages import Parsed, Unattributable, parse_message
 from aurion.logs import logger
 
@@ -69,8 +69,7 @@ def consume(db: Database, messages: list[tuple[str, str]], *, now: datetime | No
     for tenant_id in sorted(by_tenant):
         items = by_tenant[tenant_id]
         try:
-            with ingest_transaction(db, tenant_id) as tx:
-                outcome = apply_batch(tx, tenant_id, items)
+            outcome = apply_tenant(db, tenant_id, items)
         except Exception as exc:  # one tenant's failure never blocks another's
             # Nothing of this tenant's share was committed: all of it comes back.
             logger.warning(

@@ -119,27 +119,42 @@ CREATE FUNCTION aurion_ingest_foreign_ids(kinds text[], ids uuid[])
     -- A definer function must not resolve names through a search_path its caller controls.
     SET search_path = pg_catalog, public
     AS $$
-        WITH wanted AS (SELECT DISTINCT w.kind, w.id FROM unnest(kinds, ids) AS w (kind, id)),
+        -- One primary-key lookup per id and table (id = ANY (...)), whatever the size of the tables: a subquery
+        -- per pair would let the planner hash every other tenant's ids instead. Without a tenant set, every
+        -- existing id counts as foreign (IS DISTINCT FROM NULL).
+        WITH wanted AS (SELECT w.kind, w.id FROM unnest(kinds, ids) AS w (kind, id)),
         me AS (SELECT public.aurion_current_tenant() AS tenant_id)
-        SELECT w.kind, w.id
-        FROM wanted AS w CROSS JOIN me
-        -- Without a tenant every id counts as foreign: nothing is accepted.
-        WHERE me.tenant_id IS NULL OR CASE w.kind
-            WHEN 'teams' THEN EXISTS (SELECT FROM public.teams x WHERE x.id = w.id AND x.tenant_id <> me.tenant_id)
-            WHEN 'users' THEN EXISTS (SELECT FROM public.users x WHERE x.id = w.id AND x.tenant_id <> me.tenant_id)
-            WHEN 'contacts' THEN
-                EXISTS (SELECT FROM public.contacts x WHERE x.id = w.id AND x.tenant_id <> me.tenant_id)
-            WHEN 'email_channels' THEN
-                EXISTS (SELECT FROM public.email_channels x WHERE x.id = w.id AND x.tenant_id <> me.tenant_id)
-            WHEN 'help_center_articles' THEN
-                EXISTS (SELECT FROM public.help_center_articles x WHERE x.id = w.id AND x.tenant_id <> me.tenant_id)
-            WHEN 'conversations' THEN
-                EXISTS (SELECT FROM public.conversations x WHERE x.id = w.id AND x.tenant_id <> me.tenant_id)
-            WHEN 'csat_surveys' THEN
-                EXISTS (SELECT FROM public.csat_surveys x WHERE x.id = w.id AND x.tenant_id <> me.tenant_id)
-            WHEN 'calls' THEN EXISTS (SELECT FROM public.calls x WHERE x.id = w.id AND x.tenant_id <> me.tenant_id)
-            ELSE true
-        END
+        SELECT 'teams', x.id FROM me, public.teams AS x
+        WHERE x.id = ANY (ARRAY(SELECT w.id FROM wanted AS w WHERE w.kind = 'teams'))
+          AND x.tenant_id IS DISTINCT FROM me.tenant_id
+        UNION ALL
+        SELECT 'users', x.id FROM me, public.users AS x
+        WHERE x.id = ANY (ARRAY(SELECT w.id FROM wanted AS w WHERE w.kind = 'users'))
+          AND x.tenant_id IS DISTINCT FROM me.tenant_id
+        UNION ALL
+        SELECT 'contacts', x.id FROM me, public.contacts AS x
+        WHERE x.id = ANY (ARRAY(SELECT w.id FROM wanted AS w WHERE w.kind = 'contacts'))
+          AND x.tenant_id IS DISTINCT FROM me.tenant_id
+        UNION ALL
+        SELECT 'email_channels', x.id FROM me, public.email_channels AS x
+        WHERE x.id = ANY (ARRAY(SELECT w.id FROM wanted AS w WHERE w.kind = 'email_channels'))
+          AND x.tenant_id IS DISTINCT FROM me.tenant_id
+        UNION ALL
+        SELECT 'help_center_articles', x.id FROM me, public.help_center_articles AS x
+        WHERE x.id = ANY (ARRAY(SELECT w.id FROM wanted AS w WHERE w.kind = 'help_center_articles'))
+          AND x.tenant_id IS DISTINCT FROM me.tenant_id
+        UNION ALL
+        SELECT 'conversations', x.id FROM me, public.conversations AS x
+        WHERE x.id = ANY (ARRAY(SELECT w.id FROM wanted AS w WHERE w.kind = 'conversations'))
+          AND x.tenant_id IS DISTINCT FROM me.tenant_id
+        UNION ALL
+        SELECT 'csat_surveys', x.id FROM me, public.csat_surveys AS x
+        WHERE x.id = ANY (ARRAY(SELECT w.id FROM wanted AS w WHERE w.kind = 'csat_surveys'))
+          AND x.tenant_id IS DISTINCT FROM me.tenant_id
+        UNION ALL
+        SELECT 'calls', x.id FROM me, public.calls AS x
+        WHERE x.id = ANY (ARRAY(SELECT w.id FROM wanted AS w WHERE w.kind = 'calls'))
+          AND x.tenant_id IS DISTINCT FROM me.tenant_id
     $$;
 
 REVOKE ALL ON FUNCTION aurion_ingest_foreign_ids(text[], uuid[]) FROM PUBLIC;
