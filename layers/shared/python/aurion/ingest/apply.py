@@ -46,7 +46,8 @@ _MAX_REASON = 2000
 def ingest_transaction(db: Database, tenant_id: str) -> Iterator[Transaction]:
     """A transaction of the tenant, as the ingest role: the app role itself cannot write helpdesk data."""
     with db.transaction(tenant_id) as tx:
-        tx.execute(f"SET LOCAL ROLE {INGEST_ROLE}")
+        # SET LOCAL ROLE, as a function call like the tenant setting: RDS Proxy pins a connection on SET statements.
+        tx.execute("SELECT set_config('role', :role, true)", role=INGEST_ROLE)
         yield tx
 
 
