@@ -21,6 +21,7 @@ from aurion.api_keys.management import (
 from aurion.http import create_app, current_caller
 from aurion.logs import logger
 from aurion.models.api_keys import ApiKeyAccess, ApiKeyAccessUpdate, ApiKeyCreate, ApiKeyCreated, ApiKeyList
+from aurion.tracing import capture_handler
 
 app = create_app(roles=ADMIN_ROLES)
 BASE = "/api/v2/analytics/api-keys"
@@ -51,6 +52,7 @@ def revoke(key_id: str) -> Response[Any]:
     return revoke_key(current_caller(app), key_id)
 
 
+@capture_handler
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

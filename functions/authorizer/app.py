@@ -11,10 +11,12 @@ from aurion.authorizer import authorize
 from aurion.errors import Unauthorized
 from aurion.logs import logger
 from aurion.settings import get_settings
+from aurion.tracing import capture_handler
 
 settings = get_settings()
 
 
+@capture_handler
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     try:

@@ -12,6 +12,7 @@ from aurion.http import create_app, current_caller
 from aurion.logs import logger
 from aurion.metrics.call_search import SEARCH_RESPONSES, search_calls
 from aurion.models.voice import CallSearchResponse
+from aurion.tracing import capture_handler
 from aurion.voice_params import EndDate, Phone, SearchLimit, StartDate, Tz, search_query
 
 app = create_app()
@@ -24,6 +25,7 @@ def search(
     return search_calls(current_caller(app), search_query(phone, start_date, end_date, tz, limit))
 
 
+@capture_handler
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -27,6 +27,7 @@ from aurion.models.conversations import (
     TeamsResponse,
 )
 from aurion.params import AgentId, DateFrom, DateTo, Limit, Offset, TeamId, date_range, optional_id
+from aurion.tracing import capture_handler
 
 app = create_app()
 BASE = "/api/v2/analytics/conversations"
@@ -93,6 +94,7 @@ def health(date_from: DateFrom = None, date_to: DateTo = None) -> AggregationHea
     return aggregation_health(current_caller(app), date_range(date_from, date_to))
 
 
+@capture_handler
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

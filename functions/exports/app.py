@@ -31,6 +31,7 @@ from aurion.models.exports import (
     ScheduleCreate,
     ScheduleUpdate,
 )
+from aurion.tracing import capture_handler
 
 app = create_app(roles=EXPORT_ROLES)
 BASE = "/api/v1/analytics"
@@ -82,6 +83,7 @@ def remove_schedule(schedule_id: str) -> Response[Any]:
     return delete_schedule(current_caller(app), schedule_id)
 
 
+@capture_handler
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

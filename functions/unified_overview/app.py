@@ -12,6 +12,7 @@ from aurion.logs import logger
 from aurion.metrics.unified import unified_overview
 from aurion.models.unified import UnifiedOverviewResponse
 from aurion.params import DateFrom, DateTo, date_range
+from aurion.tracing import capture_handler
 
 app = create_app()
 
@@ -21,6 +22,7 @@ def overview(date_from: DateFrom = None, date_to: DateTo = None) -> UnifiedOverv
     return unified_overview(current_caller(app), date_range(date_from, date_to))
 
 
+@capture_handler
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -13,6 +13,7 @@ from aurion.metrics.call_metrics import call_metrics
 from aurion.metrics.usage_patterns import usage_patterns
 from aurion.metrics.voice_resolution import voice_resolution_rates
 from aurion.models.voice import CallMetricsResponse, UsagePatternsResponse, VoiceResolutionResponse
+from aurion.tracing import capture_handler
 from aurion.voice_params import EndDate, OutcomeFilter, StartDate, Tz, local_date_range
 
 app = create_app()
@@ -36,6 +37,7 @@ def usage(start_date: StartDate, end_date: EndDate, tz: Tz = "UTC") -> UsagePatt
     return usage_patterns(current_caller(app), local_date_range(start_date, end_date, tz))
 
 
+@capture_handler
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -33,7 +33,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("db",),
     ("settings", "pg_errors"),
     # Leaves: they import nothing of ours.
-    ("db_url", "date_bounds", "errors", "json_body", "logs", "redaction", "request_validation", "timefmt"),
+    ("db_url", "date_bounds", "errors", "json_body", "logs", "redaction", "request_validation", "timefmt", "tracing"),
 )
 
 

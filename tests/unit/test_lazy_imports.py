@@ -1,8 +1,9 @@
 """Cold starts stay cheap: importing a function's handler module loads no library it does not need at once.
 
 openpyxl (with lxml) and fpdf2 (with Pillow) only when the worker writes an Excel or PDF file; boto3 only when an
-export touches S3 or SQS; limits and redis only when a request is counted (a phone search, an API key). Each
-function is imported in a fresh interpreter, as a Lambda cold start does (local/bench/cold_start.py times them).
+export touches S3 or SQS; limits and redis only when a request is counted (a phone search, an API key); the X-Ray
+SDK only where tracing is on (in Lambda: aurion.tracing). Each function is imported in a fresh interpreter, as a
+Lambda cold start does (local/bench/cold_start.py times them).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pytest
 from local.sam_model import load_api_model
 from tests.support.database import REPO
 
-LAZY = ("openpyxl", "lxml", "fpdf", "PIL", "boto3", "limits", "redis")
+LAZY = ("openpyxl", "lxml", "fpdf", "PIL", "boto3", "limits", "redis", "aws_xray_sdk")
 FUNCTIONS = sorted(load_api_model(REPO / "template.yaml", REPO).functions.items())
 _PROBE = """
 import importlib, json, sys

@@ -19,6 +19,7 @@ from aurion.errors import ServiceUnavailable
 from aurion.logs import logger
 from aurion.pg_errors import sqlstate
 from aurion.settings import get_settings
+from aurion.tracing import sql_subsegment
 
 # SQLSTATEs that mean "try again shortly" rather than "your request is wrong".
 _TRANSIENT_SQLSTATES = {
@@ -48,8 +49,12 @@ class Transaction:
             self._remembered[key] = compute()
         return cast(T, self._remembered[key])
 
+    def _run(self, sql: str, params: dict[str, Any]) -> Any:
+        with sql_subsegment(sql):
+            return self._conn.run(sql, **params)
+
     def all(self, sql: str, **params: Any) -> list[dict[str, Any]]:
-        rows = self._conn.run(sql, **params)
+        rows = self._run(sql, params)
         names = [column["name"] for column in (self._conn.columns or [])]
         return [dict(zip(names, row, strict=True)) for row in rows]
 
@@ -58,11 +63,11 @@ class Transaction:
         return rows[0] if rows else None
 
     def value(self, sql: str, **params: Any) -> Any:
-        rows = self._conn.run(sql, **params)
+        rows = self._run(sql, params)
         return rows[0][0] if rows else None
 
     def execute(self, sql: str, **params: Any) -> int:
-        self._conn.run(sql, **params)
+        self._run(sql, params)
         return int(self._conn.row_count or 0)
 
 
