@@ -54,10 +54,11 @@ class Settings(BaseModel):
 
 
 def _secret_string(arn: str) -> str:
-    import boto3  # only in AWS: locally the secrets are plain environment variables
+    # Only in AWS (locally the secrets are plain environment variables): Parameters loads boto3, and adds 3 to 11 ms
+    # to it. Its cache spares Secrets Manager a second call when settings are built again in the same environment.
+    from aws_lambda_powertools.utilities.parameters import get_secret
 
-    client = boto3.client("secretsmanager", endpoint_url=os.environ.get("AWS_ENDPOINT_URL"))
-    return str(client.get_secret_value(SecretId=arn)["SecretString"])
+    return str(get_secret(arn))
 
 
 def _db_url_from_rds_secret(secret: str, env: dict[str, str]) -> str:
