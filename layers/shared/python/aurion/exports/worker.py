@@ -18,7 +18,6 @@ Lifecycle of an export: queued -> running -> succeeded | failed.
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,8 +25,10 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pg8000.exceptions import DatabaseError
+from pydantic import BaseModel, ValidationError
 
 from aurion.db import Database, get_database
 from aurion.errors import ServiceUnavailable
@@ -63,18 +64,24 @@ class ExportMessage:
     tenant_id: str
 
 
+class _MessageBody(BaseModel):
+    """What aurion.exports.queue sends; other keys are ignored."""
+
+    export_id: uuid.UUID
+    tenant_id: uuid.UUID
+
+
 def parse_message(body: str | None) -> ExportMessage:
     try:
-        data = json.loads(body or "")
-    except ValueError:
-        raise MalformedMessage("body is not JSON") from None
-    if not isinstance(data, dict):
-        raise MalformedMessage("body is not a JSON object")
-    try:
-        export_id, tenant_id = uuid.UUID(str(data["export_id"])), uuid.UUID(str(data["tenant_id"]))
-    except (KeyError, ValueError):
+        data = parse(event=body or "", model=_MessageBody)
+    except ValidationError as exc:
+        kind = exc.errors()[0]["type"]
+        if kind == "json_invalid":
+            raise MalformedMessage("body is not JSON") from None
+        if kind == "model_type":
+            raise MalformedMessage("body is not a JSON object") from None
         raise MalformedMessage("export_id or tenant_id missing or not a UUID") from None
-    return ExportMessage(export_id=str(export_id), tenant_id=str(tenant_id))
+    return ExportMessage(export_id=str(data.export_id), tenant_id=str(data.tenant_id))
 
 
 CLAIM_SQL = """
