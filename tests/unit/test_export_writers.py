@@ -11,8 +11,10 @@ from datetime import UTC, date, datetime
 import openpyxl
 import pytest
 
-from aurion.exports.datasets import Column, Dataset
-from aurion.exports.formats import ExportOptions, dataset_names, file_extension, object_key
+from aurion.exports.columns import Column
+from aurion.exports.datasets import Dataset, dataset_names
+from aurion.exports.formats import file_extension, object_key
+from aurion.exports.options import ExportOptions
 from aurion.exports.writers import xlsx as xlsx_writer
 from aurion.exports.writers.csv import write_csv
 from aurion.exports.writers.json import write_json

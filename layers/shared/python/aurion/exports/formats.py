@@ -1,4 +1,6 @@
-"""What an export file holds: the datasets of each scope, the file type of each format, the S3 key.
+"""What an export file is: the file type of each format, its S3 key and file name.
+
+Its datasets are declared in aurion.exports.datasets.
 
 Decided from the request alone (never from the data), so the key and the file name are known when the
 export is created and a redelivered message writes the very same object.
@@ -6,8 +8,22 @@ export is created and a redelivered message writes the very same object.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Final
+
+from aurion.exports.datasets import dataset_names
+from aurion.exports.options import ExportOptions
+
+# ExportOptions is re-exported: the request code builds it from here.
+__all__ = [
+    "CONTENT_TYPES",
+    "EXPORT_PREFIX",
+    "SCOPE_LABELS",
+    "ExportOptions",
+    "dataset_names",
+    "download_filename",
+    "file_extension",
+    "object_key",
+]
 
 EXPORT_PREFIX: Final = "exports"
 
@@ -27,32 +43,6 @@ CONTENT_TYPES: Final = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "pdf": "application/pdf",
 }
-
-
-@dataclass(frozen=True)
-class ExportOptions:
-    format: str
-    scope: str
-    include_call_details: bool
-    include_transcripts: bool
-    include_conversations: bool
-
-
-def dataset_names(options: ExportOptions) -> tuple[str, ...]:
-    """The datasets of an export, in file order (docs/exports.md, "Scopes")."""
-    voice = "calls" if options.include_call_details else "voice_daily"
-    by_scope: dict[str, tuple[str, ...]] = {
-        "voice": (voice,),
-        "conversations": ("conversations",),
-        "all": (voice, "conversations"),
-        "sla_quality": ("sla_summary", "sla_by_priority", "sla_by_team", "sla_daily", "csat_daily"),
-        "resolution_rates": ("resolution_by_priority", "resolution_daily", "call_outcomes"),
-        "performance": ("agent_performance", "team_performance"),
-    }
-    names = by_scope[options.scope]
-    if options.include_conversations and "conversations" not in names:
-        names = (*names, "conversations")
-    return names
 
 
 def file_extension(options: ExportOptions) -> str:

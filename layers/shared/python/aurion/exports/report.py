@@ -1,7 +1,7 @@
 """The figures of the PDF report: KPIs, the series behind its charts, and the tables of the export's scope.
 
-Every figure follows the API's definitions (docs/metrics.md): the KPIs come from the same metric code, over the
-export's period in its time zone. Detail tables hold the first rows only; the other formats hold every row.
+Every figure is the API's (docs/metrics.md): the KPIs, the volume and the outcomes come from the same metric code,
+over the export's period in its time zone. Detail tables hold the first rows only; the other formats hold every row.
 """
 
 from __future__ import annotations
@@ -11,44 +11,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from aurion.exports.datasets import (
-    CALL_OUTCOMES_SQL,
-    Column,
-    DatasetContext,
-    build_datasets,
-    preview_rows,
-    sla_summary_rows,
-)
+from aurion.exports.columns import Column
+from aurion.exports.datasets import build_datasets
+from aurion.exports.datasets.quality import conversation_days, sla_summary_rows
+from aurion.exports.datasets.records import preview_rows
+from aurion.exports.datasets.voice import call_breakdown_rows
 from aurion.exports.formats import SCOPE_LABELS
+from aurion.exports.job import DatasetContext
 from aurion.metrics.overview import overview_row
 from aurion.metrics.voice_kpis import call_kpis
+from aurion.rollups.csat import csat_rows
 
 # Above this many days the volume chart shows weeks: 366 bars would be hairlines.
 DAILY_CHART_MAX_DAYS = 62
-
-VOLUME_SQL = """
-SELECT day, sum(calls)::int AS calls, sum(conversations)::int AS conversations
-FROM (
-    SELECT (started_at AT TIME ZONE :tz)::date AS day, count(*) AS calls, 0 AS conversations
-    FROM calls
-    WHERE tenant_id = CAST(:tenant_id AS uuid) AND started_at >= :start AND started_at < :end
-    GROUP BY 1
-    UNION ALL
-    SELECT (created_at AT TIME ZONE :tz)::date, 0, count(*)
-    FROM conversations
-    WHERE tenant_id = CAST(:tenant_id AS uuid) AND created_at >= :start AND created_at < :end
-    GROUP BY 1
-) AS volume
-GROUP BY day
-ORDER BY day
-"""
-
-CSAT_SQL = """
-SELECT count(*) AS responses, aurion_round1(avg(rating)) AS avg_rating,
-       aurion_pct(count(*) FILTER (WHERE rating >= 4), count(rating)) AS positive_rate
-FROM csat_surveys
-WHERE tenant_id = CAST(:tenant_id AS uuid) AND responded_at >= :start AND responded_at < :end
-"""
 
 # Detail tables show a readable subset of columns (a page is not a spreadsheet).
 PDF_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -111,7 +86,10 @@ def _num(value: Any) -> float | None:
 
 def _volume(ctx: DatasetContext) -> tuple[list[tuple[str, int, int]], str]:
     job = ctx.job
-    found = {row["day"]: (row["calls"], row["conversations"]) for row in ctx.tx.all(VOLUME_SQL, **job.params())}
+    # The calls per local day of call-metrics and the conversations per local day of the conversation facts.
+    calls_on = {row["day"]: int(row["total_calls"]) for row in call_breakdown_rows(ctx, "BY_DAY")}
+    conversations_on = {row["day"]: int(row["conversations"]) for row in conversation_days(ctx)}
+    found = {day: (calls_on.get(day, 0), conversations_on.get(day, 0)) for day in {*calls_on, *conversations_on}}
     days = (job.end_date - job.start_date).days + 1
     series = [(day, *found.get(day, (0, 0))) for day in (job.start_date + timedelta(n) for n in range(days))]
     if days <= DAILY_CHART_MAX_DAYS:
@@ -128,7 +106,9 @@ def _kpis(ctx: DatasetContext) -> tuple[list[tuple[str, list[tuple[str, str]]]],
     job = ctx.job
     calls = call_kpis(ctx.tx, job.tenant_id, job.window.start, job.window.end)
     overview = overview_row(ctx.tx, job.tenant_id, job.window)
-    csat = ctx.tx.one(CSAT_SQL, **job.params()) or {}
+    # The csat answer's overall row (aurion.metrics.csat): grouping sets of an empty range give it with null sums.
+    csat = next(row for row in csat_rows(ctx.tx, job.tenant_id, job.window, job.window.start)
+                if row["all_days"] and row["all_agents"])  # fmt: skip
     sla = sla_summary_rows(ctx)["summary"]
     sla_rates = {row[0]: row for row in sla}
     kpis = [
@@ -159,9 +139,9 @@ def _kpis(ctx: DatasetContext) -> tuple[list[tuple[str, list[tuple[str, str]]]],
             [
                 ("First response SLA met", _fmt(_num(sla_rates["first_response"][4]), " %")),
                 ("Resolution SLA met", _fmt(_num(sla_rates["resolution"][4]), " %")),
-                ("CSAT responses", _fmt(csat.get("responses"))),
-                ("CSAT average (1-5)", _fmt(_num(csat.get("avg_rating")))),
-                ("CSAT positive", _fmt(_num(csat.get("positive_rate")), " %")),
+                ("CSAT responses", _fmt(csat["responses"] or 0)),
+                ("CSAT average (1-5)", _fmt(_num(csat["avg_rating"]))),
+                ("CSAT positive", _fmt(_num(csat["positive_rate"]), " %")),
             ],
         ),
     ]
@@ -204,7 +184,7 @@ def report_data(ctx: DatasetContext, *, detail_rows: int, generated_at: datetime
     kpis, calls, overview = _kpis(ctx)
     volume, unit = _volume(ctx)
     ctx.deadline.check()
-    outcomes = [(row["outcome"], row["calls"]) for row in ctx.tx.all(CALL_OUTCOMES_SQL, **job.params())]
+    outcomes = [(row["outcome"], row["total_calls"]) for row in call_breakdown_rows(ctx, "BY_OUTCOME")]
     ai, human = overview["ai_resolved_count"], overview["human_resolved_count"]
     resolution = [
         ("Resolved by AI", ai),

@@ -29,7 +29,15 @@ from aurion.exports.formats import ExportOptions, object_key
 from aurion.exports.queue import enqueue_export, queue_url
 from aurion.exports.storage import exports_bucket, presigned_download
 from aurion.http import json_response
-from aurion.models.exports import DownloadPending, ExportCreated, ExportItem, ExportList, ExportRequest
+from aurion.models.exports import (
+    DownloadPending,
+    ExportCreated,
+    ExportFormat,
+    ExportItem,
+    ExportList,
+    ExportRequest,
+    ExportScope,
+)
 from aurion.responses import error_response
 from aurion.timefmt import iso_z
 
@@ -68,8 +76,8 @@ class NewExport:
 
     tenant_id: str
     created_by: str
-    format: str
-    scope: str
+    format: ExportFormat
+    scope: ExportScope
     start_date: date
     end_date: date
     tz: str

@@ -34,8 +34,10 @@ from aurion.db import Database, get_database
 from aurion.errors import ServiceUnavailable
 from aurion.exports import clock
 from aurion.exports.config import ExportConfig, get_export_config
-from aurion.exports.datasets import DatasetContext, Deadline, ExportJob, ExportTimeout, build_datasets
-from aurion.exports.formats import CONTENT_TYPES, SCOPE_LABELS, ExportOptions, download_filename, file_extension
+from aurion.exports.datasets import build_datasets
+from aurion.exports.formats import CONTENT_TYPES, SCOPE_LABELS, download_filename, file_extension
+from aurion.exports.job import DatasetContext, Deadline, ExportJob, ExportTimeout
+from aurion.exports.options import ExportOptions
 from aurion.exports.queue import retry_later
 from aurion.exports.report import report_data
 from aurion.exports.storage import MultipartUpload

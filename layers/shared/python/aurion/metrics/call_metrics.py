@@ -11,8 +11,11 @@ from typing import Any
 
 from aurion.access import tenant_scope
 from aurion.auth.caller import Caller
-from aurion.metrics.voice_kpis import KPI_SUMS, voice_kpis_model
+from aurion.db import Transaction
+from aurion.facts.calls import KPI_SUMS
+from aurion.metrics.voice_kpis import voice_kpis_model
 from aurion.models.voice import CallKpis, CallMetricsResponse, DailyCallVolume, OutcomeShare, PeakHour
+from aurion.params import DateRange
 from aurion.rollups.voice import call_cells_sql, split_params
 from aurion.rollups.window import hour_split, in_zone
 from aurion.voice_params import CallOutcome, LocalDateRange, zone_known_to_database
@@ -42,7 +45,7 @@ _SQL = {
 }
 
 # GROUPING(day, outcome, day_of_week, hour): a bit per column, set when the column is not grouped.
-_TOTALS, _BY_DAY, _BY_OUTCOME, _BY_CELL = 0b1111, 0b0111, 0b1011, 0b1100
+TOTALS, BY_DAY, BY_OUTCOME, BY_CELL = 0b1111, 0b0111, 0b1011, 0b1100
 
 
 def _kpis(row: dict[str, Any], dates: LocalDateRange) -> CallKpis:
@@ -53,12 +56,20 @@ def _kpis(row: dict[str, Any], dates: LocalDateRange) -> CallKpis:
     )
 
 
-def call_metrics(caller: Caller, dates: LocalDateRange, *, outcome: CallOutcome | None = None) -> CallMetricsResponse:
+def call_breakdown(
+    tx: Transaction, tenant_id: str, window: DateRange, tz: str, *, outcome: str | None = None
+) -> list[dict[str, Any]]:
+    """The rows of BREAKDOWN_SQL over the calls started in [window.start, window.end], days and hours in tz: the
+    API's call metrics, and the exports' calls per day and outcomes (pick the rows by grouping_id)."""
     params = {"outcome": outcome} if outcome else {}
+    split = in_zone(hour_split(tx, tenant_id, window), tz)
+    return tx.all(_SQL[outcome is not None], **split_params(tenant_id, split, tz), **params)
+
+
+def call_metrics(caller: Caller, dates: LocalDateRange, *, outcome: CallOutcome | None = None) -> CallMetricsResponse:
     with zone_known_to_database(), tenant_scope(caller) as scope:
-        split = in_zone(hour_split(scope.tx, scope.tenant.id, dates.window), dates.tz)
-        rows = scope.tx.all(_SQL[outcome is not None], **split_params(scope.tenant.id, split, dates.tz), **params)
-    totals = next(row for row in rows if row["grouping_id"] == _TOTALS)
+        rows = call_breakdown(scope.tx, scope.tenant.id, dates.window, dates.tz, outcome=outcome)
+    totals = next(row for row in rows if row["grouping_id"] == TOTALS)
     return CallMetricsResponse(
         kpis=_kpis(totals, dates),
         call_volume=[
@@ -69,16 +80,16 @@ def call_metrics(caller: Caller, dates: LocalDateRange, *, outcome: CallOutcome 
                 failed_calls=row["failed_calls"],
             )
             for row in rows
-            if row["grouping_id"] == _BY_DAY
+            if row["grouping_id"] == BY_DAY
         ],
         outcome_breakdown=[
             OutcomeShare(outcome=row["outcome"], count=row["total_calls"], percentage=float(row["percentage"]))
             for row in rows
-            if row["grouping_id"] == _BY_OUTCOME
+            if row["grouping_id"] == BY_OUTCOME
         ],
         peak_hours=[
             PeakHour(hour=row["hour"], day_of_week=row["day_of_week"], call_count=row["total_calls"])
             for row in rows
-            if row["grouping_id"] == _BY_CELL
+            if row["grouping_id"] == BY_CELL
         ],
     )

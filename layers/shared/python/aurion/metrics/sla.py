@@ -12,8 +12,8 @@ from typing import Any
 from aurion.access import Scope, tenant_scope
 from aurion.auth.caller import Caller
 from aurion.db import Transaction
+from aurion.facts.sla_outcomes import FIRST_RESPONSE_MET, RESOLUTION_MET
 from aurion.metrics.common import PRIORITIES, pct
-from aurion.metrics.sla_outcomes import FIRST_RESPONSE_MET, RESOLUTION_MET
 from aurion.models.conversations import PrioritySlaBucket, SlaBucket, SlaComplianceResponse, TeamSlaBucket
 from aurion.params import DateRange
 from aurion.rollups.conversations import Facts, conversation_facts

@@ -1,9 +1,7 @@
 """Conversation facts per UTC day and dimension: how the rollup is built and how a range is read.
 
-Every conversation counts once in each dimension: "all", its channel, priority, team, team and priority,
-assignee, topic and UTC hour of creation. A fact row holds counts and exact sums (seconds as numeric), so
-summing fact rows of any set of days equals aggregating the conversations of those days. The same SQL
-produces the facts of a day for the rollup table and of the raw edges of a range at query time.
+The facts are defined once, in aurion.facts.conversations; this module writes them to conversation_daily for
+whole UTC days, and reads a range as rollup days plus raw edges (or an export's local days, all raw).
 """
 
 from __future__ import annotations
@@ -14,57 +12,11 @@ from typing import Any
 
 from aurion import clock
 from aurion.db import Transaction
-from aurion.metrics.sla_outcomes import NOW, first_response_met, resolution_met
+from aurion.facts.conversations import DIMENSIONS, LOCAL_DAY, MEASURES, facts_sql
+from aurion.facts.sla_outcomes import NOW
 from aurion.params import DateRange
 from aurion.rollups.days import DAYS_BETWEEN, replace_days
 from aurion.rollups.window import RangeSplit, range_split, raw_edges
-
-DIMENSIONS = ("all", "channel", "priority", "team", "team_priority", "agent", "topic", "hour")
-
-MEASURES = (
-    "conversations", "resolved", "ai_resolved", "human_resolved", "escalated", "fr_count", "fr_seconds",
-    "res_seconds", "fr_tracked", "fr_met", "fr_breached", "res_tracked", "res_met", "res_breached",
-)  # fmt: skip
-
-
-def _facts_sql(where: str, clock: str) -> str:
-    """Facts grouped by (day, dim, key) of the tenant's conversations matching `where`."""
-    return f"""
-SELECT c.day, d.dim, d.key,
-       count(*) AS conversations,
-       count(c.res_s) AS resolved,
-       count(*) FILTER (WHERE c.resolved_by = 'ai') AS ai_resolved,
-       count(*) FILTER (WHERE c.resolved_by = 'human') AS human_resolved,
-       count(*) FILTER (WHERE c.escalated) AS escalated,
-       count(c.fr_s) AS fr_count,
-       coalesce(sum(c.fr_s), 0) AS fr_seconds,
-       coalesce(sum(c.res_s), 0) AS res_seconds,
-       count(*) FILTER (WHERE c.fr_target) AS fr_tracked,
-       count(*) FILTER (WHERE c.fr_met) AS fr_met,
-       count(*) FILTER (WHERE NOT c.fr_met) AS fr_breached,
-       count(*) FILTER (WHERE c.res_target) AS res_tracked,
-       count(*) FILTER (WHERE c.res_met) AS res_met,
-       count(*) FILTER (WHERE NOT c.res_met) AS res_breached
-FROM (
-    SELECT (created_at AT TIME ZONE 'UTC')::date AS day, channel, priority,
-           coalesce(team_id::text, '') AS team, coalesce(assignee_user_id::text, '') AS agent,
-           coalesce(topic, '') AS topic, date_part('hour', created_at AT TIME ZONE 'UTC')::int::text AS hour,
-           resolved_by, escalated,
-           extract(epoch FROM first_response_at - created_at) AS fr_s,
-           extract(epoch FROM resolved_at - created_at) AS res_s,
-           first_response_due_at IS NOT NULL AS fr_target, resolution_due_at IS NOT NULL AS res_target,
-           {first_response_met(clock)} AS fr_met,
-           {resolution_met(clock)} AS res_met
-    FROM conversations
-    WHERE tenant_id = CAST(:tenant_id AS uuid) AND {where}
-) AS c
-CROSS JOIN LATERAL (VALUES ('all', ''), ('channel', c.channel), ('priority', c.priority), ('team', c.team),
-                           ('team_priority', c.team || '/' || c.priority), ('agent', c.agent),
-                           ('topic', c.topic), ('hour', c.hour)) AS d (dim, key)
-WHERE d.dim = ANY (CAST(:dims AS text[]))
-GROUP BY c.day, d.dim, d.key
-"""
-
 
 # ---- the rollup side (aggregator) --------------------------------------------------------------------------
 
@@ -75,7 +27,7 @@ _MEASURE_LIST = ", ".join(MEASURES)
 REBUILD_SQL = f"""
 INSERT INTO conversation_daily (tenant_id, day, dim, key, {_MEASURE_LIST})
 SELECT CAST(:tenant_id AS uuid), day, dim, key, {_MEASURE_LIST}
-FROM ({_facts_sql(_DAYS, _AS_OF)}) AS facts
+FROM ({facts_sql(_DAYS, _AS_OF)}) AS facts
 """
 
 REBUILD_HISTOGRAM_SQL = f"""
@@ -118,7 +70,7 @@ def rebuild(tx: Transaction, tenant_id: str, first: date, last: date, as_of: dat
 
 # ---- the query side (endpoints) ----------------------------------------------------------------------------
 
-_EDGE_FACTS = _facts_sql(raw_edges("created_at"), NOW)
+_EDGE_FACTS = facts_sql(raw_edges("created_at"), NOW)
 # Counts come back as integers, second sums as exact numerics.
 _SUMS = ", ".join(f"sum({m}) AS {m}" if m.endswith("_seconds") else f"sum({m})::bigint AS {m}" for m in MEASURES)
 
@@ -145,6 +97,20 @@ SELECT totals.*,
            (SELECT name FROM users WHERE id = CAST(NULLIF(key, '') AS uuid)) END AS agent_name
 FROM totals
 """
+
+
+# An export's local days: [start, end) read raw, bucketed by local day in :tz (the rollup's days are UTC days).
+LOCAL_DAY_FACTS_SQL = f"""
+SELECT day, {_MEASURE_LIST}
+FROM ({facts_sql("created_at >= :start AND created_at < :end", NOW, LOCAL_DAY)}) AS facts
+ORDER BY day
+"""
+
+
+def local_day_facts(tx: Transaction, tenant_id: str, start: datetime, end: datetime, tz: str) -> list[dict[str, Any]]:
+    """The "all" facts of each local day in tz with a conversation created in [start, end), in day order."""
+    return tx.all(LOCAL_DAY_FACTS_SQL, tenant_id=tenant_id, start=start, end=end, tz=tz, dims=["all"],
+                  now=clock.now_of(tx))  # fmt: skip
 
 
 # What an empty range sums to: counts 0, averages null.

@@ -1,8 +1,7 @@
 """CSAT responses per UTC day of responded_at, assignee and team: how the rollup is built and a range is read.
 
-A fact row counts responses and ratings per value, so any set of days sums to exactly what aggregating the
-responses would give. The agent and team of a response are its conversation's current ones: a reassigned
-conversation (its updated_at moves) marks the days of its responses for rebuilding.
+The facts are defined once, in aurion.facts.csat. The agent and team of a response are its conversation's
+current ones: a reassigned conversation (its updated_at moves) marks the days of its responses for rebuilding.
 """
 
 from __future__ import annotations
@@ -11,31 +10,12 @@ from datetime import date, datetime
 from typing import Any
 
 from aurion.db import Transaction
+from aurion.facts.csat import AVG_RATING, LOCAL_DAY, MEASURES, POSITIVE, RATED, facts_sql
 from aurion.params import DateRange
-from aurion.rollups.days import DAYS_BETWEEN, count_sums, replace_days, utc_day
+from aurion.rollups.days import DAYS_BETWEEN, count_sums, replace_days
 from aurion.rollups.window import range_split, raw_edges
 
-MEASURES = ("responses", "rating_1", "rating_2", "rating_3", "rating_4", "rating_5")
 _MEASURE_LIST = ", ".join(MEASURES)
-
-
-def _facts_sql(where: str) -> str:
-    """Facts grouped by (day, agent, team) of the tenant's responses whose responded_at matches `where`."""
-    return f"""
-SELECT {utc_day("s.responded_at")} AS day,
-       coalesce(c.assignee_user_id::text, '') AS agent, coalesce(c.team_id::text, '') AS team,
-       count(*) AS responses,
-       count(*) FILTER (WHERE s.rating = 1) AS rating_1,
-       count(*) FILTER (WHERE s.rating = 2) AS rating_2,
-       count(*) FILTER (WHERE s.rating = 3) AS rating_3,
-       count(*) FILTER (WHERE s.rating = 4) AS rating_4,
-       count(*) FILTER (WHERE s.rating = 5) AS rating_5
-FROM csat_surveys s
-JOIN conversations c ON c.id = s.conversation_id
-WHERE s.tenant_id = CAST(:tenant_id AS uuid) AND {where}
-GROUP BY 1, 2, 3
-"""
-
 
 # ---- the rollup side (aggregator) --------------------------------------------------------------------------
 
@@ -44,7 +24,7 @@ _DAYS = DAYS_BETWEEN.format(column="s.responded_at")
 
 REBUILD_SQL = f"""
 INSERT INTO csat_daily (tenant_id, day, agent, team, {_MEASURE_LIST})
-SELECT CAST(:tenant_id AS uuid), day, agent, team, {_MEASURE_LIST} FROM ({_facts_sql(_DAYS)}) AS facts
+SELECT CAST(:tenant_id AS uuid), day, agent, team, {_MEASURE_LIST} FROM ({facts_sql(_DAYS)}) AS facts
 """
 
 # Surveys written since the last run (answered late, re-rated) and surveys of conversations written since
@@ -86,21 +66,12 @@ facts AS (
         SELECT day, agent, team, {_MEASURE_LIST} FROM csat_daily
         WHERE tenant_id = CAST(:tenant_id AS uuid) AND day >= :day_from AND day < :day_to
         UNION ALL
-        SELECT day, agent, team, {_MEASURE_LIST} FROM ({_facts_sql(raw_edges("s.responded_at"))}) AS edge
+        SELECT day, agent, team, {_MEASURE_LIST} FROM ({facts_sql(raw_edges("s.responded_at"))}) AS edge
     ) AS merged
     WHERE true {filters}
 )"""
     return cte, params
 
-
-# Rated, positive and the rating sum, from the per-value counts of a summed row.
-RATED = "(rating_1 + rating_2 + rating_3 + rating_4 + rating_5)"
-POSITIVE = "(rating_4 + rating_5)"
-# numeric / numeric, as avg(smallint) computes it, so rounding sees the same value.
-AVG_RATING = (
-    "aurion_round1((rating_1 + 2 * rating_2 + 3 * rating_3 + 4 * rating_4 + 5 * rating_5)::numeric"
-    f" / NULLIF({RATED}, 0))"
-)
 
 _SUMS = count_sums(MEASURES)
 
@@ -153,3 +124,21 @@ def csat_totals(
     )
     assert row is not None  # an aggregate without GROUP BY always returns one row
     return row
+
+
+# An export's local days: [start, end) read raw, bucketed by local day in :tz (the rollup's days are UTC days).
+LOCAL_DAY_SQL = f"""
+WITH sums AS (
+    SELECT day, {_SUMS}
+    FROM ({facts_sql("s.responded_at >= :start AND s.responded_at < :end", LOCAL_DAY)}) AS facts
+    GROUP BY day
+)
+SELECT day, responses, {RATED} AS rated, {AVG_RATING} AS avg_rating, aurion_pct({POSITIVE}, {RATED}) AS positive_rate
+FROM sums
+ORDER BY day
+"""
+
+
+def local_day_csat(tx: Transaction, tenant_id: str, start: datetime, end: datetime, tz: str) -> list[dict[str, Any]]:
+    """Responses, rated responses, average and positive rate of each local day in tz in [start, end)."""
+    return tx.all(LOCAL_DAY_SQL, tenant_id=tenant_id, start=start, end=end, tz=tz)

@@ -1,10 +1,8 @@
 """Call and LLM-request facts per UTC hour: how the voice rollups are built and how a range is read.
 
-Every call counts once in each dimension: its outcome and its category (null included). A fact row holds
-counts and exact integer sums, so summing the rows of any set of hours equals aggregating the calls of those
-hours. The same SQL produces the facts of an hour for the rollup tables (bucket = the UTC hour) and of the raw
-edges of a range at query time (bucket = the local hour in the caller's zone); rollup hours are moved to the
-local hour with AT TIME ZONE, which is exact when the zone's offset is a whole number of hours (window.hour_split
+The facts are defined once, in aurion.facts.calls: here they are written for UTC hours (bucket = the UTC hour)
+and read for a range, the raw edges bucketed by the local hour in the caller's zone; rollup hours are moved to
+the local hour with AT TIME ZONE, which is exact when the zone's offset is a whole number of hours (window.hour_split
 reads the whole range raw otherwise).
 """
 
@@ -14,84 +12,21 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from aurion.db import Transaction
+from aurion.facts.calls import (
+    LLM_MEASURES,
+    LOCAL_HOUR,
+    MEASURES,
+    UTC_HOUR,
+    call_facts_sql,
+    llm_facts_sql,
+)
+from aurion.facts.calls import (
+    TENANT as _TENANT,
+)
 from aurion.rollups.window import HourSplit, midnight, raw_edges
-
-MEASURES = (
-    "calls", "completed", "failed", "completed_timed", "completed_seconds", "fcr", "resolved", "tickets",
-    "escalated", "timed", "resolution_seconds", "tokens",
-)  # fmt: skip
-LLM_MEASURES = ("requests", "input_tokens", "output_tokens", "latency_ms", "errors")
 
 _MEASURE_LIST = ", ".join(MEASURES)
 _LLM_MEASURE_LIST = ", ".join(LLM_MEASURES)
-_TENANT = "CAST(:tenant_id AS uuid)"
-UTC_HOUR = "date_trunc('hour', {column}, 'UTC')"
-LOCAL_HOUR = "date_trunc('hour', {column} AT TIME ZONE CAST(:tz AS text))"
-
-
-DIMENSIONS = ("outcome", "category")
-
-
-def _tokens_join() -> str:
-    """Each call's tokens: its requests, probed through llm_usage (tenant_id, call_id) per call.
-
-    A probe per call costs the same whatever the planner believes: joining a pre-aggregated set instead let a
-    table without statistics (rows just written) turn into nested loops over both tables, 10 s for a few
-    thousand calls.
-    """
-    return f"""
-LEFT JOIN LATERAL (
-    SELECT sum(u.input_tokens::bigint + u.output_tokens) AS tokens
-    FROM llm_usage AS u
-    WHERE u.tenant_id = {_TENANT} AND u.call_id = c.id
-) AS t ON true"""
-
-
-def _call_facts_sql(where: str, bucket: str, dims: tuple[str, ...] = DIMENSIONS, *, tokens: bool = True) -> str:
-    """Facts grouped by (bucket, dim, key) of the tenant's calls matching `where`, one grouping set per dim (a
-    call counts once in each). Without `tokens` that measure is 0: the routes that do not show it skip the
-    requests."""
-    dim = "CASE " + " ".join(f"WHEN GROUPING({d}) = 0 THEN '{d}'" for d in dims) + " END"
-    key = "CASE " + " ".join(f"WHEN GROUPING({d}) = 0 THEN {d}" for d in dims) + " END"
-    sets = ", ".join(f"(bucket, {d})" for d in dims)
-    return f"""
-SELECT bucket, {dim} AS dim, {key} AS key,
-       count(*) AS calls,
-       count(*) FILTER (WHERE status = 'completed') AS completed,
-       count(*) FILTER (WHERE status = 'failed') AS failed,
-       count(duration_seconds) FILTER (WHERE status = 'completed') AS completed_timed,
-       coalesce(sum(duration_seconds) FILTER (WHERE status = 'completed'), 0) AS completed_seconds,
-       count(*) FILTER (WHERE first_call_resolution) AS fcr,
-       count(*) FILTER (WHERE outcome = 'resolved' OR first_call_resolution) AS resolved,
-       count(*) FILTER (WHERE outcome = 'ticket_created') AS tickets,
-       count(*) FILTER (WHERE outcome = 'escalated') AS escalated,
-       count(resolution_seconds) AS timed,
-       coalesce(sum(resolution_seconds), 0) AS resolution_seconds,
-       coalesce(sum(tokens), 0) AS tokens
-FROM (
-    SELECT {bucket.format(column="c.started_at")} AS bucket, c.outcome, c.category, c.status, c.duration_seconds,
-           c.first_call_resolution, c.resolution_seconds, {"t.tokens" if tokens else "0"} AS tokens
-    FROM calls AS c{_tokens_join() if tokens else ""}
-    WHERE c.tenant_id = {_TENANT} AND {where}
-) AS c
-GROUP BY GROUPING SETS ({sets})
-"""
-
-
-def _llm_facts_sql(where: str) -> str:
-    """Facts grouped by (UTC hour, provider) of the tenant's LLM requests matching `where`."""
-    return f"""
-SELECT {UTC_HOUR.format(column="requested_at")} AS bucket, provider,
-       count(*) AS requests,
-       coalesce(sum(input_tokens), 0) AS input_tokens,
-       coalesce(sum(output_tokens), 0) AS output_tokens,
-       coalesce(sum(latency_ms), 0) AS latency_ms,
-       count(*) FILTER (WHERE is_error) AS errors
-FROM llm_usage
-WHERE tenant_id = {_TENANT} AND {where}
-GROUP BY 1, 2
-"""
-
 
 # ---- the rollup side (aggregator) --------------------------------------------------------------------------
 
@@ -102,14 +37,14 @@ _HOURS = "{column} >= :first_at AND {column} < :after_last"
 REBUILD_CALLS_SQL = f"""
 INSERT INTO call_hourly (tenant_id, hour, dim, key, {_MEASURE_LIST})
 SELECT {_TENANT}, bucket, dim, key, {_MEASURE_LIST}
-FROM ({_call_facts_sql(_HOURS.format(column="c.started_at"), UTC_HOUR)}) AS facts
+FROM ({call_facts_sql(_HOURS.format(column="c.started_at"), UTC_HOUR)}) AS facts
 ORDER BY dim, bucket
 """
 
 REBUILD_LLM_SQL = f"""
 INSERT INTO llm_hourly (tenant_id, hour, provider, {_LLM_MEASURE_LIST})
 SELECT {_TENANT}, bucket, provider, {_LLM_MEASURE_LIST}
-FROM ({_llm_facts_sql(_HOURS.format(column="requested_at"))}) AS facts
+FROM ({llm_facts_sql(_HOURS.format(column="requested_at"))}) AS facts
 ORDER BY bucket
 """
 
@@ -154,7 +89,7 @@ def call_cells_sql(dim: str, *, outcome_filter: bool = False, tokens: bool = Fal
     local hour in :tz, then the raw edges bucketed there directly. Parameters: HourSplit.params(), tenant_id,
     tz, and outcome when outcome_filter. Tokens are 0 unless asked for (the edges then read the requests)."""
     rollup_filter, raw_filter = ("AND key = :outcome", "AND c.outcome = :outcome") if outcome_filter else ("", "")
-    edges = _call_facts_sql(f"{raw_edges('c.started_at')} {raw_filter}", LOCAL_HOUR, (dim,), tokens=tokens)
+    edges = call_facts_sql(f"{raw_edges('c.started_at')} {raw_filter}", LOCAL_HOUR, (dim,), tokens=tokens)
     measures = _MEASURE_LIST if tokens else _MEASURE_LIST.replace("tokens", "0 AS tokens")
     return f"""
 SELECT hour AT TIME ZONE CAST(:tz AS text) AS local_hour, key, {measures}
@@ -174,7 +109,7 @@ FROM llm_hourly
 WHERE tenant_id = {_TENANT} AND {_CLOSED_HOURS}
 UNION ALL
 SELECT provider, {_LLM_MEASURE_LIST}
-FROM ({_llm_facts_sql(raw_edges("requested_at"))}) AS edge
+FROM ({llm_facts_sql(raw_edges("requested_at"))}) AS edge
 """
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, BinaryIO
 
-from aurion.exports.datasets import Column
+from aurion.exports.columns import Column
 
 # Spreadsheet programs run a cell that starts with one of these as a formula (CSV injection); such text
 # cells get a leading apostrophe, which Excel and LibreOffice show as plain text.

@@ -13,7 +13,7 @@ import zipfile
 from collections.abc import Sequence
 from typing import IO
 
-from aurion.exports.datasets import Dataset
+from aurion.exports.datasets.spec import Dataset
 from aurion.exports.writers import Stream, text_formatter
 
 _CHUNK_ROWS = 1000

@@ -14,7 +14,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from aurion.exports.datasets import Dataset
+from aurion.exports.datasets.spec import Dataset
 from aurion.exports.writers import Stream, iso
 
 _CHUNK_ROWS = 1000

@@ -17,7 +17,7 @@ from typing import Any
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from aurion.exports.datasets import Column
+from aurion.exports.columns import Column
 from aurion.exports.report import ReportData, Table
 from aurion.exports.writers import Stream
 

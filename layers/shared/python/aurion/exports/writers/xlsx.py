@@ -18,7 +18,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from aurion.exports.datasets import Column, Dataset
+from aurion.exports.columns import Column
+from aurion.exports.datasets.spec import Dataset
 from aurion.exports.writers import Stream
 
 MAX_SHEET_ROWS = 1_048_576  # Excel's limit, header row included

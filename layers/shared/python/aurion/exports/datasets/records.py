@@ -1,0 +1,137 @@
+"""The row-level datasets: every call and every conversation of the period, one row each.
+
+Every `day` column is the local calendar day in the export's zone. Transcripts are only read at all when the
+export asks for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from aurion.exports.columns import Column
+from aurion.exports.datasets.spec import DatasetSpec
+from aurion.exports.job import DatasetContext
+from aurion.exports.options import ExportOptions
+from aurion.exports.pii import row_converter
+from aurion.exports.streaming import EPOCH, LOCAL_DAY, RowQuery, cursor_rows, first_rows
+from aurion.facts.sla_outcomes import FIRST_RESPONSE_MET, RESOLUTION_MET
+
+CALL_COLUMNS = (
+    Column("call_id", "text"),
+    Column("started_at", "datetime"),
+    Column("day", "date"),
+    Column("ended_at", "datetime"),
+    Column("direction", "text"),
+    Column("phone_number_redacted", "text", pii="phone"),
+    Column("duration_seconds", "int"),
+    Column("status", "text"),
+    Column("outcome", "text"),
+    Column("category", "text"),
+    Column("first_call_resolution", "bool"),
+    Column("resolution_seconds", "int"),
+    Column("conversation_id", "text"),
+)
+TRANSCRIPT_COLUMN = Column("transcript_redacted", "text", pii="text")
+
+CALLS_SELECT = (
+    "c.id::text", EPOCH("c.started_at"), LOCAL_DAY("c.started_at"), EPOCH("c.ended_at"), "c.direction",
+    "c.phone_number", "c.duration_seconds", "c.status", "c.outcome", "c.category", "c.first_call_resolution",
+    "c.resolution_seconds", "c.conversation_id::text",
+)  # fmt: skip
+CALLS_BODY = """
+FROM calls c
+WHERE c.tenant_id = CAST(:tenant_id AS uuid) AND c.started_at >= :start AND c.started_at < :end
+"""
+
+
+def call_columns(options: ExportOptions) -> tuple[Column, ...]:
+    return (*CALL_COLUMNS, TRANSCRIPT_COLUMN) if options.include_transcripts else CALL_COLUMNS
+
+
+def calls_query(options: ExportOptions) -> RowQuery:
+    # Transcripts are not even read unless the export asks for them.
+    select = (*CALLS_SELECT, "c.transcript") if options.include_transcripts else CALLS_SELECT
+    return RowQuery(select, CALLS_BODY, "c.started_at, c.id")
+
+
+CONVERSATION_COLUMNS = (
+    Column("conversation_id", "text"),
+    Column("created_at", "datetime"),
+    Column("day", "date"),
+    Column("channel", "text"),
+    Column("priority", "text"),
+    Column("status", "text"),
+    Column("subject_redacted", "text", pii="text"),
+    Column("topic", "text"),
+    Column("contact_email_masked", "text", pii="email"),
+    Column("contact_phone_redacted", "text", pii="phone"),
+    Column("assignee_name", "text"),
+    Column("team_name", "text"),
+    Column("first_response_at", "datetime"),
+    Column("resolved_at", "datetime"),
+    Column("resolved_by", "text"),
+    Column("escalated", "bool"),
+    Column("first_response_minutes", "float"),
+    Column("resolution_minutes", "float"),
+    Column("first_response_sla", "text"),
+    Column("resolution_sla", "text"),
+    Column("csat_rating", "int"),
+)
+
+
+# SLA outcome per conversation and target, with the API's rule (aurion.facts.sla_outcomes): met, breached or null.
+def _sla_outcome(met: str) -> str:
+    return f"CASE ({met}) WHEN true THEN 'met' WHEN false THEN 'breached' END"
+
+
+CONVERSATIONS_SELECT = (
+    "c.id::text", EPOCH("c.created_at"), LOCAL_DAY("c.created_at"), "c.channel", "c.priority", "c.status",
+    "c.subject", "c.topic", "ct.email", "ct.phone", "u.name", "t.name", EPOCH("c.first_response_at"),
+    EPOCH("c.resolved_at"), "c.resolved_by", "c.escalated",
+    "aurion_round1(extract(epoch FROM c.first_response_at - c.created_at) / 60)::float8",
+    "aurion_round1(extract(epoch FROM c.resolved_at - c.created_at) / 60)::float8",
+    _sla_outcome(FIRST_RESPONSE_MET), _sla_outcome(RESOLUTION_MET), "s.csat_rating",
+)  # fmt: skip
+CONVERSATIONS_BODY = """
+FROM conversations c
+LEFT JOIN contacts ct ON ct.id = c.contact_id
+LEFT JOIN users u ON u.id = c.assignee_user_id
+LEFT JOIN teams t ON t.id = c.team_id
+-- The latest rating of each conversation (a response comes after the conversation was opened).
+LEFT JOIN (SELECT conversation_id, (array_agg(rating ORDER BY responded_at DESC))[1] AS csat_rating
+             FROM csat_surveys
+            WHERE tenant_id = CAST(:tenant_id AS uuid) AND rating IS NOT NULL AND responded_at >= :start
+            GROUP BY conversation_id) s ON s.conversation_id = c.id
+WHERE c.tenant_id = CAST(:tenant_id AS uuid) AND c.created_at >= :start AND c.created_at < :end
+"""
+CONVERSATIONS_QUERY = RowQuery(CONVERSATIONS_SELECT, CONVERSATIONS_BODY, "c.created_at, c.id")
+
+
+def _calls(ctx: DatasetContext) -> Iterator[list[Any]]:
+    return cursor_rows(ctx, calls_query(ctx.job.options))
+
+
+def _conversations(ctx: DatasetContext) -> Iterator[list[Any]]:
+    return cursor_rows(ctx, CONVERSATIONS_QUERY)
+
+
+CALLS = DatasetSpec(
+    "calls", "Calls", call_columns, _calls, scopes=("voice", "all"), when=lambda options: options.include_call_details
+)
+CONVERSATIONS = DatasetSpec(
+    "conversations", "Conversations", CONVERSATION_COLUMNS, _conversations, scopes=("conversations", "all"),
+    added_by=lambda options: options.include_conversations,
+)  # fmt: skip
+
+
+def preview_rows(ctx: DatasetContext, name: str, limit: int) -> tuple[tuple[Column, ...], list[tuple[Any, ...]]]:
+    """The first `limit` rows of a row-level dataset (the PDF report's detail tables)."""
+    options = ctx.job.options
+    columns, query = (
+        (call_columns(options), calls_query(options))
+        if name == "calls"
+        else (CONVERSATION_COLUMNS, CONVERSATIONS_QUERY)
+    )
+    convert = row_converter(columns, ctx.job.zone)
+    return columns, [convert(row) for row in first_rows(ctx, query, limit)]
