@@ -9,11 +9,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.integration.test_export_support import audit_rows, export_body
 from tests.support.builders import at
+from tests.support.exports import audit_rows, export_body
 
-# The fixtures aws, exports and frozen_clock.
-pytest_plugins = ["tests.integration.test_export_support"]
+# The fixtures aws, exports and frozen_clock: tests/integration/conftest.py.
 
 SPEC_EXAMPLES = Path(__file__).resolve().parents[1] / "contract" / "spec_examples"
 

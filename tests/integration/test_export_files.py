@@ -21,11 +21,10 @@ from datetime import datetime
 import openpyxl
 import pytest
 
-from tests.integration.test_export_support import pdf_text, readable_text, unzip
 from tests.support.builders import at
+from tests.support.exports import pdf_text, readable_text, unzip
 
-# The fixtures aws, exports and frozen_clock.
-pytest_plugins = ["tests.integration.test_export_support"]
+# The fixtures aws, exports and frozen_clock: tests/integration/conftest.py.
 
 RAW_PII = [
     "+33612345678", "33612345678", "0612345678", "+33 6 98 76 54 32", "6 98 76 54 32", "+14155550199", "4155550199",
@@ -134,11 +133,15 @@ def test_several_datasets_in_csv_are_a_zip_of_one_csv_each(helpdesk):
     assert helpdesk.aws.objects()[0].endswith(".zip")
 
 
-def test_the_performance_scope_holds_agents_and_teams(helpdesk):
+def test_the_performance_scope_holds_agents_and_teams(helpdesk, owner_conn):
+    # Given Jane Doe, the one assignee of the helpdesk
+    [[jane]] = owner_conn.run(
+        "SELECT id::text FROM users WHERE tenant_id = :t AND name = 'Jane Doe'", t=helpdesk.tenant
+    )
     _item, data = helpdesk.produce(scope="performance")
     files = unzip(data)
     assert csv_rows(files["agent_performance.csv"]) == [
-        {"assignee_user_id": csv_rows(files["agent_performance.csv"])[0]["assignee_user_id"],
+        {"assignee_user_id": jane,
          "assignee_name": "Jane Doe", "assigned_count": "1", "resolved_count": "1", "resolution_rate": "100.0",
          "avg_first_response_minutes": "10.0", "avg_resolution_minutes": "120.0"},
     ]  # fmt: skip

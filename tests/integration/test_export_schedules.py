@@ -14,11 +14,10 @@ import pytest
 import aurion.exports.scheduler as scheduler_module
 from aurion.db import Database, connect_params
 from aurion.exports.scheduler import run_scheduler
-from tests.integration.test_export_support import SCHEDULES_PATH, audit_rows
 from tests.support.api import FakeLambdaContext
+from tests.support.exports import SCHEDULES_PATH, audit_rows
 
-# The fixtures aws, exports and frozen_clock.
-pytest_plugins = ["tests.integration.test_export_support"]
+# The fixtures aws, exports and frozen_clock: tests/integration/conftest.py.
 
 MONDAY_NOON = datetime(2026, 3, 9, 12, 0, tzinfo=UTC)
 

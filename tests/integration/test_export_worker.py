@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 
 import aurion.exports.worker as worker_module
-from aurion.exports.datasets import Deadline
+from aurion.exports.job import Deadline
 from aurion.exports.worker import handle_message
 from tests.support.builders import at
 
-# The fixtures aws, exports and frozen_clock.
-pytest_plugins = ["tests.integration.test_export_support"]
+# The fixtures aws, exports and frozen_clock: tests/integration/conftest.py.
 
 SIX_MIB = 6 * 1024 * 1024
 

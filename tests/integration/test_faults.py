@@ -39,8 +39,7 @@ from tests.support.builders import at
 from tests.support.database import REPO
 from tests.support.stack import Stack, local_stack
 
-# The fixtures aws and exports.
-pytest_plugins = ["tests.integration.test_export_support"]
+# The fixtures aws and exports: tests/integration/conftest.py.
 
 TEAMS = "/api/v2/analytics/conversations/teams"
 MIB = 1024 * 1024

@@ -14,10 +14,8 @@ import json
 
 import pytest
 
-from tests.integration.test_export_support import EXPORT_PATH, SCHEDULES_PATH
 from tests.support.api import caller_for, get, invoke, rest_event
-
-pytest_plugins = ["tests.integration.test_export_support"]
+from tests.support.exports import EXPORT_PATH, SCHEDULES_PATH
 
 JSON_BODY = '{"format": "csv", "start_date": "2026-03-01", "end_date": "2026-03-08"}'
 

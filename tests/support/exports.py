@@ -1,4 +1,5 @@
-"""Fixtures and helpers of the export tests (imported by the test_export_* modules; holds no test itself).
+"""Helpers of the export tests: moto's bucket and queues, the exports API and worker as a tenant uses them, and
+reading the files back. The fixtures built on them (aws, frozen_clock, exports) are in tests/integration/conftest.py.
 
 AWS is moto (in-process): an exports bucket, the export queue with the template's redrive policy (3 receives)
 and its DLQ. The worker is driven like the SQS event source mapping does: receive, invoke, delete what did
@@ -16,7 +17,6 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -28,7 +28,6 @@ from aurion.exports.config import get_export_config
 from aurion.settings import get_settings
 from local.exports_loop import sqs_event
 from tests.support.api import FakeLambdaContext, caller_for, invoke, rest_event
-from tests.support.clock import FixedClock, freeze
 
 BUCKET = "aurion-exports-test"
 REGION = "eu-west-1"
@@ -71,8 +70,8 @@ class Aws:
         self.sqs.send_message(QueueUrl=self.queue_url, MessageBody=body)
 
 
-@pytest.fixture
-def aws(app_env, monkeypatch) -> Iterator[Aws]:
+def mocked_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
+    """moto's bucket, queue and DLQ, the export settings pointed at them, for as long as the generator runs."""
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.setenv("EXPORTS_BUCKET", BUCKET)
     # Failed attempts come back at once (the worker shortens the visibility timeout to this backoff).
@@ -99,12 +98,6 @@ def aws(app_env, monkeypatch) -> Iterator[Aws]:
         yield Aws(s3=s3, sqs=sqs, queue_url=queue_url, queue_arn=queue_arn, dlq_url=dlq_url)
     reset_clients()
     get_export_config.cache_clear()
-
-
-@pytest.fixture
-def frozen_clock(monkeypatch) -> FixedClock:
-    """The clock fixed at 2026-03-09 12:00 UTC and moved by hand."""
-    return freeze(monkeypatch, datetime(2026, 3, 9, 12, 0, tzinfo=UTC))
 
 
 @dataclass
@@ -164,11 +157,6 @@ class Exports:
         listing = self.listing()
         assert listing.status == 200, listing.body
         return dict(next(item for item in listing.body["exports"] if item["export_id"] == export_id))
-
-
-@pytest.fixture
-def exports(functions, aws, build) -> Exports:
-    return Exports(api=functions("exports"), worker=functions("export_worker"), aws=aws, tenant=build.tenant())
 
 
 def export_body(**fields: Any) -> dict[str, Any]:
