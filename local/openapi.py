@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from local.function_loader import import_function
@@ -66,6 +67,90 @@ def _accept_api_keys(operation: dict[str, Any]) -> None:
     )
 
 
+V1 = "/api/v1/analytics"
+V2 = "/api/v2/analytics"
+# What a generated client calls each operation (Powertools would name them after the Python function and the path:
+# metrics_api_v1_analytics_call_metrics_get), and the group it files it under (one module or class per tag).
+OPERATIONS: dict[tuple[str, str], tuple[str, str]] = {
+    ("get", f"{V2}/conversations/overview"): ("getConversationOverview", "Conversations"),
+    ("get", f"{V2}/conversations/sla-compliance"): ("getSlaCompliance", "Conversations"),
+    ("get", f"{V2}/conversations/csat"): ("getCsatSummary", "Conversations"),
+    ("get", f"{V2}/conversations/csat/responses"): ("listCsatResponses", "Conversations"),
+    ("get", f"{V2}/conversations/resolution-rates"): ("getConversationResolutionRates", "Conversations"),
+    ("get", f"{V2}/conversations/teams"): ("listTeams", "Conversations"),
+    ("get", f"{V2}/conversations/insights"): ("getConversationInsights", "Conversations"),
+    ("get", f"{V2}/conversations/aggregation-health"): ("getAggregationHealth", "Conversations"),
+    ("get", f"{V2}/unified-overview"): ("getUnifiedOverview", "Unified overview"),
+    ("get", f"{V1}/call-metrics"): ("getCallMetrics", "Voice"),
+    ("get", f"{V1}/resolution-rates"): ("getCallResolutionRates", "Voice"),
+    ("get", f"{V1}/usage-patterns"): ("getUsagePatterns", "Voice"),
+    ("get", f"{V1}/search"): ("searchCalls", "Call search"),
+    ("get", f"{V2}/api-keys/access"): ("getApiKeyAccess", "API keys"),
+    ("put", f"{V2}/api-keys/access"): ("setApiKeyAccess", "API keys"),
+    ("get", f"{V2}/api-keys"): ("listApiKeys", "API keys"),
+    ("post", f"{V2}/api-keys"): ("createApiKey", "API keys"),
+    ("delete", f"{V2}/api-keys/{{key_id}}"): ("revokeApiKey", "API keys"),
+    ("post", f"{V1}/export"): ("createExport", "Exports"),
+    ("get", f"{V1}/exports"): ("listExports", "Exports"),
+    ("get", f"{V1}/export/{{export_id}}/download"): ("downloadExport", "Exports"),
+    ("get", f"{V1}/export-schedules"): ("listExportSchedules", "Export schedules"),
+    ("post", f"{V1}/export-schedules"): ("createExportSchedule", "Export schedules"),
+    ("get", f"{V1}/export-schedules/{{schedule_id}}"): ("getExportSchedule", "Export schedules"),
+    ("patch", f"{V1}/export-schedules/{{schedule_id}}"): ("updateExportSchedule", "Export schedules"),
+    ("delete", f"{V1}/export-schedules/{{schedule_id}}"): ("deleteExportSchedule", "Export schedules"),
+}
+TAGS = {
+    "Conversations": "The dashboard's conversation views: volumes, SLA, CSAT, resolution, teams, insights",
+    "Unified overview": "One view across every product the tenant has",
+    "Voice": "Voice-call metrics in the caller's time zone",
+    "Call search": "Calls by phone number (10 searches a minute per user, audited)",
+    "API keys": "The tenant's public API keys and whether they are switched on (admin roles only)",
+    "Exports": "CSV, JSON, Excel and PDF files of a date range (admin roles only)",
+    "Export schedules": "Exports made and mailed on a schedule (admin roles only)",
+}
+# The spec's example of each answer, copied beside the contract tests (the project never reads ../shared).
+SPEC_EXAMPLES = REPO_ROOT / "tests" / "contract" / "spec_examples"
+
+
+# The fields this API adds to a spec shape (docs/exports.md: where an asynchronous export stands), so that the
+# example still fits the schema: an export as the listing shows it right after it was created.
+_EXAMPLE_ADDITIONS: dict[str, dict[str, dict[str, Any]]] = {
+    "get_v1_analytics_exports": {"exports": {"status": "queued", "row_count": None, "size_bytes": None, "error": None}},
+}
+
+
+def _spec_example(path: Path) -> Any:
+    example = json.loads(path.read_text())
+    for key, added in _EXAMPLE_ADDITIONS.get(path.stem, {}).items():
+        example[key] = [{**item, **added} for item in example[key]]
+    return example
+
+
+def _example_name(method: str, path: str) -> str:
+    """get /api/v2/analytics/conversations/csat -> get_v2_analytics_conversations_csat (the examples' file names)."""
+    return f"{method}_{path.removeprefix('/api/').replace('/', '_').replace('-', '_')}"
+
+
+def _name_operations(paths: dict[str, Any]) -> list[str]:
+    """operationId, tag and the spec's response example on every operation; what is missing, as problems."""
+    problems = []
+    examples = {path.stem: path for path in sorted(SPEC_EXAMPLES.glob("*.json"))}
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            if (method, path) not in OPERATIONS:
+                problems.append(f"{method.upper()} {path} has no operationId and tag in local/openapi.py OPERATIONS")
+                continue
+            operation["operationId"], tag = OPERATIONS[(method, path)]
+            operation["tags"] = [tag]
+            example = examples.pop(_example_name(method, path), None)
+            if example is not None:
+                success = min(code for code in operation["responses"] if code.startswith("2"))
+                media = operation["responses"][success].setdefault("content", {}).setdefault("application/json", {})
+                media["example"] = _spec_example(example)
+    problems += [f"{name}.json in tests/contract/spec_examples names no operation" for name in examples]
+    return problems
+
+
 def build_document() -> tuple[dict[str, Any], list[str]]:
     """The merged OpenAPI document, and every disagreement between template.yaml and the functions."""
     ensure_layer_on_path()
@@ -97,12 +182,14 @@ def build_document() -> tuple[dict[str, Any], list[str]]:
     for method, path in API_KEY_ROUTES:
         if method.lower() in paths.get(path, {}):
             _accept_api_keys(paths[path][method.lower()])
+    problems += _name_operations(paths)
     served = {(method, path) for path, operations in paths.items() for method in operations}
     problems += [f"template.yaml routes {m.upper()} {p} to a function without it" for m, p in template_routes - served]
     document = {
         "openapi": "3.1.0",
         "info": {"title": TITLE, "version": VERSION, "description": DESCRIPTION},
         "servers": [{"url": "http://127.0.0.1:3000", "description": "make run"}],
+        "tags": [{"name": name, "description": description} for name, description in TAGS.items()],
         "security": [{"session": []}],
         "paths": dict(sorted(paths.items())),
         "components": {
