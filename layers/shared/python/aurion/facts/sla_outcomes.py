@@ -14,20 +14,21 @@ NOW = "CAST(:now AS timestamptz)"
 
 # Per conversation and target: true = met, false = breached, null = no target or pending. `clock` is the SQL of
 # the moment "past due" is judged at: NOW for a live query, the aggregator run's as_of for a rollup.
-def first_response_met(clock: str = NOW) -> str:
+def _met(done_at: str, due_at: str, clock: str) -> str:
+    """One rule for both targets: `done_at` is when the target's work was done, `due_at` its due time."""
     return f"""
-    CASE WHEN first_response_due_at IS NULL THEN NULL
-         WHEN first_response_at IS NOT NULL THEN first_response_at <= first_response_due_at
-         WHEN first_response_due_at < {clock} THEN false
+    CASE WHEN {due_at} IS NULL THEN NULL
+         WHEN {done_at} IS NOT NULL THEN {done_at} <= {due_at}
+         WHEN {due_at} < {clock} THEN false
     END"""
+
+
+def first_response_met(clock: str = NOW) -> str:
+    return _met("first_response_at", "first_response_due_at", clock)
 
 
 def resolution_met(clock: str = NOW) -> str:
-    return f"""
-    CASE WHEN resolution_due_at IS NULL THEN NULL
-         WHEN resolved_at IS NOT NULL THEN resolved_at <= resolution_due_at
-         WHEN resolution_due_at < {clock} THEN false
-    END"""
+    return _met("resolved_at", "resolution_due_at", clock)
 
 
 # Both bind :now.
