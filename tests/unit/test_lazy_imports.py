@@ -17,7 +17,7 @@ import pytest
 from local.sam_model import load_api_model
 from tests.support.database import REPO
 
-LAZY = ("openpyxl", "lxml", "fpdf", "PIL", "boto3", "limits", "redis", "aws_xray_sdk")
+LAZY = ("openpyxl", "lxml", "fpdf", "PIL", "boto3", "limits", "redis", "aws_xray_sdk", "phonenumbers")
 FUNCTIONS = sorted(load_api_model(REPO / "template.yaml", REPO).functions.items())
 _PROBE = """
 import importlib, json, sys

@@ -21,10 +21,12 @@ from aurion.models.conversations import (
     RatingCount,
 )
 from aurion.params import DateRange
+from aurion.redaction import redacted_fields
 from aurion.rollups.csat import csat_rows, csat_totals
 from aurion.timefmt import iso_z
 
 TREND_DAYS = 30
+FREE_TEXT_FIELDS = ("comment", "followup_answer", "conversation_subject")
 
 # Newest first in the order of csat_surveys_tenant_responded_desc_idx: a page reads offset + limit index
 # entries instead of sorting the range.
@@ -113,7 +115,16 @@ def csat_responses(
             else []
         )
     items = [
-        CsatResponseItem(**{**row, "sent_at": iso_z(row["sent_at"]), "responded_at": iso_z(row["responded_at"])})
+        CsatResponseItem(
+            **{
+                **row,
+                "sent_at": iso_z(row["sent_at"]),
+                "responded_at": iso_z(row["responded_at"]),
+                # What a customer or an agent typed may hold a phone number or an email: every read role and API
+                # key sees this route, so the free text is redacted as in exports (docs/security.md control 8).
+                **redacted_fields(row, FREE_TEXT_FIELDS),
+            }
+        )
         for row in rows
     ]
     return CsatResponsesPage(items=items, total=total, limit=limit, offset=offset)
