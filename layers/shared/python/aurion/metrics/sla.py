@@ -12,16 +12,10 @@ from typing import Any
 from aurion.access import Scope, tenant_scope
 from aurion.auth.caller import Caller
 from aurion.db import Transaction
-from aurion.facts.sla_outcomes import FIRST_RESPONSE_MET, RESOLUTION_MET
 from aurion.metrics.common import PRIORITIES, pct
 from aurion.models.conversations import PrioritySlaBucket, SlaBucket, SlaComplianceResponse, TeamSlaBucket
 from aurion.params import DateRange
 from aurion.rollups.conversations import Facts, conversation_facts
-
-__all__ = [
-    "FIRST_RESPONSE_MET", "RESOLUTION_MET", "resolution_bucket", "sla_bucket", "sla_compliance", "sla_in",
-    "sla_model", "sla_rows",
-]  # fmt: skip
 
 
 def sla_bucket(tracked: int, met: int, breached: int) -> dict[str, Any]:
