@@ -20,7 +20,13 @@ settings = get_settings()
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     try:
-        return authorize(event, settings.session_secret.get_secret_value(), find_api_key)
+        return authorize(
+            event,
+            settings.session_secret.get_secret_value(),
+            find_api_key,
+            issuer=settings.session_issuer,
+            audience=settings.session_audience,
+        )
     except Unauthorized as exc:
         logger.info("request not authenticated", extra={"reason": exc.detail})
         # API Gateway answers 401 (the UNAUTHORIZED gateway response) only for this exact message.

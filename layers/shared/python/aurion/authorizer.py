@@ -21,7 +21,7 @@ from aurion.api_keys.authentication import ApiKeyIdentity
 from aurion.api_keys.scope import API_KEY_ROUTES, api_key_may_call
 from aurion.auth.caller import API_KEY_AUTH
 from aurion.auth.roles import READ_ROLES
-from aurion.auth.tokens import verify_token
+from aurion.auth.tokens import DEFAULT_AUDIENCE, DEFAULT_ISSUER, verify_token
 from aurion.errors import Unauthorized
 
 API_KEY_DETAIL = "API keys cannot access analytics endpoints; use a dashboard session"
@@ -67,7 +67,14 @@ def _api_key_policy(event: dict[str, Any], key: str, method_arn: str, find_key: 
     return response.asdict()
 
 
-def authorize(event: dict[str, Any], secret: str, find_key: KeyLookup | None = None) -> dict[str, Any]:
+def authorize(
+    event: dict[str, Any],
+    secret: str,
+    find_key: KeyLookup | None = None,
+    *,
+    issuer: str = DEFAULT_ISSUER,
+    audience: str = DEFAULT_AUDIENCE,
+) -> dict[str, Any]:
     """The policy for one request. Without `find_key` every API key is refused (as before keys existed)."""
     headers = event.get("headers") or {}
     method_arn = event.get("methodArn") or _DEFAULT_METHOD_ARN
@@ -80,7 +87,7 @@ def authorize(event: dict[str, Any], secret: str, find_key: KeyLookup | None = N
     scheme, _, token = authorization.strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized()
-    session = verify_token(secret, token.strip())
+    session = verify_token(secret, token.strip(), issuer=issuer, audience=audience)
     if session.role not in READ_ROLES:
         return _deny(method_arn, session.user_id, ROLE_DETAIL)
     context = {"tenant_id": session.tenant_id, "user_id": session.user_id, "role": session.role}

@@ -25,6 +25,9 @@ class Settings(BaseModel):
     # same VPC connects in milliseconds.
     db_connect_timeout_s: float = Field(default=3.0, gt=0, le=20)
     session_secret: SecretStr
+    # What a session token's iss and aud must say (aurion.auth.tokens; local issuers use the same defaults).
+    session_issuer: str = "aurion-dashboard"
+    session_audience: str = "aurion-analytics"
     cors_allowed_origins: list[str] = Field(default_factory=lambda: ["http://localhost:5173"])
     redis_url: str | None = None
     aws_endpoint_url: str | None = None
@@ -87,6 +90,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         "DB_STATEMENT_TIMEOUT_MS": "db_statement_timeout_ms",
         "CORS_ALLOWED_ORIGINS": "cors_allowed_origins",
         "REDIS_URL": "redis_url",
+        "SESSION_ISSUER": "session_issuer",
+        "SESSION_AUDIENCE": "session_audience",
         "AWS_ENDPOINT_URL": "aws_endpoint_url",
         "EXPORTS_BUCKET": "exports_bucket",
         "EXPORTS_QUEUE_URL": "exports_queue_url",
