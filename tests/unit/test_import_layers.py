@@ -33,7 +33,18 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("db",),
     ("settings", "pg_errors"),
     # Leaves: they import nothing of ours.
-    ("db_url", "date_bounds", "errors", "json_body", "logs", "redaction", "request_validation", "timefmt", "tracing"),
+    (
+        "db_socket",
+        "db_url",
+        "date_bounds",
+        "errors",
+        "json_body",
+        "logs",
+        "redaction",
+        "request_validation",
+        "timefmt",
+        "tracing",
+    ),
 )
 
 

@@ -14,6 +14,7 @@ from typing import Any, TypeVar, cast
 import pg8000.native
 from pg8000.exceptions import DatabaseError, InterfaceError
 
+from aurion.db_socket import open_connection
 from aurion.db_url import connect_params
 from aurion.errors import ServiceUnavailable
 from aurion.logs import logger
@@ -78,29 +79,30 @@ class Database:
         self._connect_timeout_s = connect_timeout_s
         self._conn: pg8000.native.Connection | None = None
 
+    def _startup_params(self) -> dict[str, str]:
+        return {
+            "statement_timeout": str(self._statement_timeout_ms),
+            # SSD-backed storage (RDS, Aurora) with a hot cache: at the default 4 the planner prefers hashing a whole
+            # fact table to a few thousand primary-key probes (CSAT -> conversations), 4x slower on the benchmark
+            # tenant. 1.1 is AWS's recommendation for SSD volumes.
+            "random_page_cost": "1.1",
+            # Grouping and sorting ~100,000 rows per block: at the default 4MB the breakdown's grouping sets and the
+            # medians' sorts spill to disk (measured: 2x slower on the benchmark tenant).
+            "work_mem": "32MB",
+        }
+
     def _open(self) -> pg8000.native.Connection:
         try:
-            conn = pg8000.native.Connection(
-                **self._params,
-                timeout=self._connect_timeout_s,
-                application_name="aurion-analytics",
-                startup_params={
-                    "statement_timeout": str(self._statement_timeout_ms),
-                    # SSD-backed storage (RDS, Aurora) with a hot cache: at the default 4 the planner prefers
-                    # hashing a whole fact table to a few thousand primary-key probes (CSAT -> conversations),
-                    # 4x slower on the benchmark tenant. 1.1 is AWS's recommendation for SSD volumes.
-                    "random_page_cost": "1.1",
-                    # Grouping and sorting ~100,000 rows per block: at the default 4MB the breakdown's grouping
-                    # sets and the medians' sorts spill to disk (measured: 2x slower on the benchmark tenant).
-                    "work_mem": "32MB",
-                },
+            conn: pg8000.native.Connection = open_connection(
+                pg8000.native.Connection,
+                {**self._params, "application_name": "aurion-analytics", "startup_params": self._startup_params()},
+                connect_timeout_s=self._connect_timeout_s,
+                # Let queries run up to statement_timeout (plus slack) before the socket gives up.
+                query_timeout_s=self._statement_timeout_ms / 1000 + 5,
             )
         except (InterfaceError, DatabaseError, OSError) as exc:
             logger.error("database unreachable", extra={"error_type": type(exc).__name__})
             raise ServiceUnavailable("Database unavailable, retry shortly") from exc
-        # Connect quickly but let queries run up to statement_timeout (plus slack) before the socket gives up.
-        if conn._usock is not None:
-            conn._usock.settimeout(self._statement_timeout_ms / 1000 + 5)
         return conn
 
     def close(self) -> None:
