@@ -16,7 +16,7 @@ from aurion import ratelimit
 from tests.conftest import load_function
 from tests.support.api import caller_for, get, invoke, rest_event
 from tests.support.builders import at
-from tests.support.rate_limits import cold_start, redis_client
+from tests.support.rate_limits import UNREACHABLE_REDIS, cold_start, redis_client
 
 PATH = "/api/v1/analytics/search"
 QUERY = "phone=%2B33612345678&start_date=2026-03-01&end_date=2026-03-08"
@@ -148,3 +148,32 @@ def test_redis_down_fails_open_to_a_per_instance_limit_with_a_warning(functions,
     assert [outcome for outcome, _, _ in audit_outcomes(owner_conn, tenant, user)] == ["allowed"] * 10 + [
         "rate_limited"
     ]
+
+
+def _kill_redis_under(limiter: ratelimit.UserRateLimiter) -> None:
+    """Redis dies under a running instance: its limiter's store now points at a port nothing listens on."""
+    dead = ratelimit.UserRateLimiter(limiter.item.namespace, limiter.item.amount, UNREACHABLE_REDIS)
+    limiter._shared = dead._shared
+
+
+@pytest.mark.parametrize("storage", ["redis"], indirect=True)
+def test_redis_dying_right_after_a_user_spent_the_limit_does_not_give_a_fresh_window(functions, storage, tenant):
+    # Given a user who spent the 10 searches of the minute while Redis counted them
+    module, user = functions("call_search"), str(uuid.uuid4())
+    assert [search(module, tenant, user).status for _ in range(10)] == [200] * 10
+    # When Redis dies on the same instance
+    _kill_redis_under(ratelimit.search_limiter())
+    # Then the instance's own count already holds those 10: the 11th is refused, counted in memory
+    refused = search(module, tenant, user)
+    assert refused.status == 429, refused.body
+    assert refused.header("X-RateLimit-Remaining") == "0"
+
+
+@pytest.mark.parametrize("storage", ["memory", "redis"], indirect=True)
+def test_a_subject_spelled_in_another_case_shares_the_count(functions, storage, tenant):
+    # Given a user who spent the limit under one spelling of their subject
+    module, user = functions("call_search"), f"User-{uuid.uuid4()}"
+    assert [search(module, tenant, user).status for _ in range(10)] == [200] * 10
+    # When a token spells the same subject in other cases, then it is the same count
+    assert search(module, tenant, user.upper()).status == 429
+    assert search(module, tenant, user.lower()).status == 429

@@ -11,6 +11,13 @@ environment was frozen): we fail open *to a per-instance limit*: the request is 
 environment's memory instead, a warning without personal data is logged, and Redis is tried again after
 30 seconds. A supervisor's search keeps working during a cache outage, one user still cannot exceed the limit
 within one instance, and every search is in the audit log either way.
+
+The instance's memory is a *shadow* of what it counted in Redis: every hit Redis allows is also counted there.
+So when Redis fails, the instance's window already holds the hits it made in the last minute, and a user who
+spent the limit just before the outage is still refused (without the shadow, the outage gave a fresh window).
+
+Subjects are compared case-insensitively (`sub` of a session is an identifier the issuer may spell in any case):
+`User-1` and `user-1` share one count.
 """
 
 from __future__ import annotations
@@ -117,10 +124,10 @@ class UserRateLimiter:
     def hit(self, tenant_id: str, user_id: str) -> RateLimitDecision:
         from limits.errors import StorageError
 
-        identifiers = (tenant_id, user_id)
+        identifiers = (tenant_id, user_id.casefold())
         if self._shared is not None and time.monotonic() >= self._shared_down_until:
             try:
-                return self._decide(self._shared, identifiers, degraded=False)
+                decision = self._decide(self._shared, identifiers, degraded=False)
             except StorageError as exc:
                 self._shared_down_until = time.monotonic() + RETRY_SHARED_AFTER_SECONDS
                 logger.warning(
@@ -131,6 +138,10 @@ class UserRateLimiter:
                         "retry_shared_after_s": RETRY_SHARED_AFTER_SECONDS,
                     },
                 )
+            else:
+                if decision.allowed:
+                    self._local_limiter().hit(self.item, *identifiers)  # the shadow for an outage
+                return decision
         return self._decide(self._local_limiter(), identifiers, degraded=bool(self.redis_url))
 
 
