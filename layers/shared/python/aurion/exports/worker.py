@@ -28,7 +28,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pg8000.exceptions import DatabaseError
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Json, ValidationError
 
 from aurion.db import Database, get_database
 from aurion.errors import ServiceUnavailable
@@ -73,9 +73,15 @@ class _MessageBody(BaseModel):
     tenant_id: uuid.UUID
 
 
+class _Record(BaseModel):
+    """The part of an SQS record we read: its body, JSON (as Powertools' SqsRecordModel with a Json body)."""
+
+    body: Json[_MessageBody]
+
+
 def parse_message(body: str | None) -> ExportMessage:
     try:
-        data = parse(event=body or "", model=_MessageBody)
+        data = parse(event={"body": body or ""}, model=_Record).body
     except ValidationError as exc:
         kind = exc.errors()[0]["type"]
         if kind == "json_invalid":
