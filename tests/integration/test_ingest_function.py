@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import json
+import re
+import uuid
 
 from tests.support.api import FakeLambdaContext
 from tests.support.database import REPO
 from tests.support.ingest_events import HelpdeskEvents, messages, sqs_event
 
 PLACEHOLDER_TENANT = "00000000-0000-0000-0000-000000000000"
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def with_fresh_ids(text: str, tenant: str) -> str:
+    """The sample with its tenant and new ids: another test applies the same sample to its own tenant, and an id
+    that already belongs to another tenant is rightly rejected."""
+    fresh: dict[str, str] = {PLACEHOLDER_TENANT: tenant}
+    return UUID.sub(lambda match: fresh.setdefault(match.group(0), str(uuid.uuid4())), text)
 
 
 def test_the_sample_event_applies_its_team_and_conversation(functions, build, owner_conn):
     # Given the sample SQS batch of events/ingest.json for a real tenant
     tenant = build.tenant()
-    event = json.loads((REPO / "events" / "ingest.json").read_text().replace(PLACEHOLDER_TENANT, str(tenant)))
+    event = json.loads(with_fresh_ids((REPO / "events" / "ingest.json").read_text(), str(tenant)))
     # When the function handles it
     result = functions("ingest").lambda_handler(event, FakeLambdaContext())
     # Then nothing is reported as failed and the conversation is stored with its team
