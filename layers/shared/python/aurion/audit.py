@@ -13,7 +13,9 @@ from typing import Final, Literal
 from aurion.db import Transaction
 
 CALL_SEARCH: Final = "call_search"
-AuditOutcome = Literal["allowed", "rate_limited"]
+# A phone search that extends an already searched suffix (aurion.search_budget): the suffix-enumeration step.
+CALL_SEARCH_NARROWING: Final = "call_search.narrowing"
+AuditOutcome = Literal["allowed", "rate_limited", "budget_exhausted"]
 
 INSERT_SQL = """
 INSERT INTO audit_log (tenant_id, actor_user_id, action, target_redacted, result_count, request_id, outcome)
