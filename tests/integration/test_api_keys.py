@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from aurion.api_keys.management import KEY_CAP_DETAIL, MAX_LIVE_KEYS
 from aurion.auth.roles import EXPORT_ROLES, READ_ROLES
 from aurion.authorizer import API_KEY_DETAIL, API_KEY_ROUTE_DETAIL
 from local.gateway import Gateway, GatewayResult
@@ -281,3 +282,20 @@ def test_a_key_name_is_required_and_bounded(admin):
     for body in ({}, {"name": ""}, {"name": "x" * 101}, {"name": 7}, {"name": "ok", "role": "tenant_admin"}):
         response = admin.call("POST", KEYS, body)
         assert response.status == 422, body
+
+
+def test_a_tenant_holds_at_most_five_live_keys_and_a_revoked_one_frees_a_place(admin, owner_conn, tenant):
+    # Given an admin who switched access on and minted the cap of live keys
+    assert admin.enable().status == 200
+    created = [admin.create(f"key {n}") for n in range(MAX_LIVE_KEYS)]
+    assert [answer.status for answer in created] == [201] * MAX_LIVE_KEYS
+    # When they mint one more (the adversarial pass minted 16 in a few seconds)
+    refused = admin.create("one too many")
+    # Then it is a 409 saying why, and no key was stored
+    assert refused.status == 409
+    assert refused.json() == {"detail": KEY_CAP_DETAIL}
+    assert owner_conn.run("SELECT count(*) FROM api_keys WHERE tenant_id = :t", t=tenant) == [[MAX_LIVE_KEYS]]
+    # And once a key is revoked, its place is free again
+    assert admin.call("DELETE", f"{KEYS}/{created[0].json()['key_id']}").status == 204
+    assert admin.create("replacement").status == 201
+    assert admin.create("again one too many").status == 409

@@ -38,6 +38,10 @@ from aurion.timefmt import iso_z
 # The roles that manage API keys: the admin roles, the same that may export.
 ADMIN_ROLES = EXPORT_ROLES
 ACCESS_OFF_DETAIL = "API-key access is off for this tenant; enable it first (PUT /api/v2/analytics/api-keys/access)"
+# Live (not revoked) keys per tenant. Every key of a tenant shares the limits that protect personal data (the phone
+# search's, aurion.search_budget), and the cap bounds what a leaked admin session can mint and hand out.
+MAX_LIVE_KEYS = 5
+KEY_CAP_DETAIL = f"This tenant already has {MAX_LIVE_KEYS} live API keys; revoke one before creating another"
 
 # The documented answers of the routes that do not answer 200 (the 201's schema comes from the return type).
 CREATE_RESPONSES: dict[int, OpenAPIResponse] = {
@@ -70,6 +74,9 @@ REVOKE_SQL = """
 UPDATE api_keys SET revoked_at = now() WHERE id = CAST(:key_id AS uuid) AND tenant_id = CAST(:tenant_id AS uuid)
 """
 ACCESS_SQL = "SELECT api_keys_enabled FROM tenants WHERE id = CAST(:tenant_id AS uuid)"
+# Two admins creating at once must not both see the last free place.
+CREATE_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtextextended('aurion.api_keys.create:' || :tenant_id, 0))"
+LIVE_KEYS_SQL = "SELECT count(*) FROM api_keys WHERE tenant_id = CAST(:tenant_id AS uuid) AND revoked_at IS NULL"
 SET_ACCESS_SQL = "UPDATE tenants SET api_keys_enabled = :enabled WHERE id = CAST(:tenant_id AS uuid)"
 
 
@@ -120,6 +127,9 @@ def create_key(caller: Caller, body: ApiKeyCreate) -> Response[ApiKeyCreated]:
     with tenant_scope(caller, roles=ADMIN_ROLES) as scope:
         if not _access_enabled(scope):
             raise Conflict(ACCESS_OFF_DETAIL)
+        scope.tx.execute(CREATE_LOCK_SQL, tenant_id=scope.tenant.id)
+        if scope.tx.value(LIVE_KEYS_SQL, tenant_id=scope.tenant.id) >= MAX_LIVE_KEYS:
+            raise Conflict(KEY_CAP_DETAIL)
         row = scope.tx.one(
             INSERT_SQL,
             id=str(uuid.uuid4()),
