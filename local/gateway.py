@@ -35,7 +35,8 @@ there is API Gateway's own (reports show a 431); locally it is in the API's shap
 refusals (a header line over 64 KB, more than 100 headers, a malformed request line), which would otherwise be
 HTML pages. Not emulated: stage throttling (THROTTLED), request validation, binary media types (a base64 body
 from a function is decoded), response compression. The access log names method, path
-(never the query string, which can hold phone numbers), status and duration; no header is ever logged.
+(decoded, phone numbers and emails redacted; never the query string, which can hold phone numbers), status and
+duration; no header is ever logged.
 """
 
 from __future__ import annotations
@@ -56,11 +57,11 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, NamedTuple
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 from wsgiref.headers import Headers
 
 from local.lambda_runtime import FunctionInitError, LambdaRuntime, refresh_shared_state
-from local.paths import SHARED_LAYER
+from local.paths import SHARED_LAYER, ensure_layer_on_path
 from local.sam_model import ApiModel, Authorizer, Route, load_api_model
 
 log = logging.getLogger("local.gateway")
@@ -187,6 +188,15 @@ def _event_basics(request: _Request, route: Route, params: dict[str, str], stage
         "pathParameters": params or None,
         "requestContext": _request_context(request, route, stage),
     }
+
+
+def _loggable(raw_path: str) -> str:
+    """A path as the access log shows it: percent-decoded, then phone numbers and emails redacted the way every
+    answer redacts them (aurion.redaction), since a path segment can be anything a client typed."""
+    ensure_layer_on_path()
+    from aurion.redaction import redact_text
+
+    return redact_text(unquote(raw_path)) or ""
 
 
 def method_arn(stage: str, method: str, path: str) -> str:
@@ -336,11 +346,12 @@ class Gateway:
         try:
             result = self._serve(request)
         except Exception:
-            log.error("gateway failure on %s %s\n%s", request.method, request.raw_path, traceback.format_exc())
+            path = _loggable(request.raw_path)
+            log.error("gateway failure on %s %s\n%s", request.method, path, traceback.format_exc())
             result = self._gateway_response("DEFAULT_5XX", request)
         result.headers["x-amzn-RequestId"] = request.request_id
         elapsed_ms = (time.monotonic() - request.started) * 1000
-        log.info("%s %s %d %.0fms", request.method, request.raw_path, result.status, elapsed_ms)
+        log.info("%s %s %d %.0fms", request.method, _loggable(request.raw_path), result.status, elapsed_ms)
         return result
 
     def _serve(self, request: _Request) -> GatewayResult:

@@ -36,10 +36,10 @@ _MIN_PHONE_DIGITS: Final = 7
 # Each costs a pass over the text; the safety net below catches any other region's national numbers.
 PHONE_REGIONS: Final = ("US", "GB", "FR", "DE", "IN")
 
-# An email address: a local part of anything but spaces, @ and the brackets and quotes that surround an address
-# in prose (RFC 6531 allows any Unicode there), and a domain of Unicode labels (`\w` is Unicode in Python: IDN
-# domains such as müller.de) ending in a top-level domain of letters or punycode.
-_EMAIL_LOCAL = r"[^\s@<>()\[\]{},;:\"'`|\u00ab\u00bb\u2018\u2019\u201c\u201d]+"
+# An email address: a local part of anything but spaces, @, the brackets and quotes that surround an address in
+# prose and the delimiters of a URL (RFC 6531 allows any Unicode there), and a domain of Unicode labels (`\w` is
+# Unicode in Python: IDN domains such as müller.de) ending in a top-level domain of letters or punycode.
+_EMAIL_LOCAL = r"[^\s@<>()\[\]{},;:\"'`|/\\=?&#\u00ab\u00bb\u2018\u2019\u201c\u201d]+"
 _EMAIL = _EMAIL_LOCAL + r"@[\w-]+(?:\.[\w-]+)*\.(?:[^\W\d_]{2,}|xn--[\w-]+)"
 # Calendar dates are not phone numbers: 2026-03-29, 29.03.2026, 29/03/2026, 3/29/2026.
 _DAY, _MONTH, _YEAR = r"(?:0?[1-9]|[12]\d|3[01])", r"(?:0?[1-9]|1[0-2])", r"(?:19|20)\d{2}"
