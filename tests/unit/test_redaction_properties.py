@@ -10,6 +10,7 @@ import logging
 
 from hypothesis import example, given
 
+from aurion.logs import ScrubbingFormatter
 from aurion.redaction import RedactingFilter, redact_text
 from tests.support.pii_shapes import UNIT_SETTINGS, Plants, free_texts, leaks
 
@@ -60,3 +61,17 @@ def test_a_framework_log_line_holds_no_planted_number_or_email(plants):
     RedactingFilter().filter(record)
     # Then the line holds none of it
     assert leaks(record.getMessage(), plants) == []
+
+
+@UNIT_SETTINGS
+@given(free_texts())
+def test_a_service_log_line_holds_no_planted_number_or_email(plants):
+    # Given a record of our own logger that quotes the text, in its message and in an extra field
+    record = logging.LogRecord("aurion-analytics", logging.INFO, __file__, 1, "body: %s", (plants.text,), None)
+    record.note = plants.text
+    # When the service's formatter writes it (JSON, with its timestamp and location)
+    line = ScrubbingFormatter().format(record)
+    # Then the line holds none of it, and is still the record's JSON line
+    assert leaks(line, plants, masked_here=False) == [], line
+    assert line.startswith("{")
+    assert '"level":"INFO"' in line

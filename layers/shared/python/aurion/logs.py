@@ -13,6 +13,8 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
+from aurion.redaction import redact_log_line
+
 _SCRUBBERS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"(?i)bearer\s+[A-Za-z0-9._~+/=-]+"), "Bearer [REDACTED]"),
     (re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"), "[REDACTED_TOKEN]"),
@@ -29,7 +31,8 @@ _SCRUBBERS: list[tuple[re.Pattern[str], str]] = [
 def scrub(text: str) -> str:
     for pattern, replacement in _SCRUBBERS:
         text = pattern.sub(replacement, text)
-    return text
+    # Then the shapes these patterns miss (IDN emails, full-width digits, any separator): aurion.redaction's rules.
+    return redact_log_line(text)
 
 
 class ScrubbingFormatter(LambdaPowertoolsFormatter):
