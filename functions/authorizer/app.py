@@ -14,6 +14,8 @@ from aurion.settings import get_settings
 from aurion.tracing import capture_handler
 
 settings = get_settings()
+# The one function given the session-signing key: without it the cold start fails here, not a request.
+session_secret = settings.signing_secret()
 
 
 @capture_handler
@@ -22,7 +24,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     try:
         return authorize(
             event,
-            settings.session_secret.get_secret_value(),
+            session_secret,
             find_api_key,
             issuer=settings.session_issuer,
             audience=settings.session_audience,

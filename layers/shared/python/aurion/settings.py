@@ -1,7 +1,9 @@
 """Settings of every function, validated once at cold start.
 
 In AWS the secrets come from Secrets Manager (DB_SECRET_ARN holds the standard RDS secret JSON,
-SESSION_SECRET_ARN the token-signing key); locally they come straight from the environment.
+SESSION_SECRET_ARN the token-signing key, SEARCH_PROBE_KEY_SECRET_ARN the phone-search budget's HMAC key); locally
+they come straight from the environment. Each function is given only the secrets it reads (template.yaml): only the
+authorizer holds the session-signing key, since whoever holds it can forge a session of any role and tenant.
 """
 
 from __future__ import annotations
@@ -24,7 +26,11 @@ class Settings(BaseModel):
     # A wedged database (or proxy) must turn into a 503 the client can retry within 5 s; a healthy one in the
     # same VPC connects in milliseconds.
     db_connect_timeout_s: float = Field(default=3.0, gt=0, le=20)
-    session_secret: SecretStr
+    # Only the authorizer is given it; elsewhere it is absent (None) and nothing reads it.
+    session_secret: SecretStr | None = None
+    # The key of the phone-search probes' HMAC (aurion.search_budget); only the call search is given it. Locally,
+    # without its own value, it is the session secret (one secret to manage in a dev stack).
+    search_probe_key: SecretStr | None = None
     # What a session token's iss and aud must say (aurion.auth.tokens; local issuers use the same defaults).
     session_issuer: str = "aurion-dashboard"
     session_audience: str = "aurion-analytics"
@@ -41,12 +47,24 @@ class Settings(BaseModel):
         check_database_url(value.get_secret_value())
         return value
 
-    @field_validator("session_secret")
+    @field_validator("session_secret", "search_probe_key")
     @classmethod
-    def _secret_long_enough(cls, value: SecretStr) -> SecretStr:
-        if len(value.get_secret_value()) < 32:
-            raise ValueError("the session-signing secret must be at least 32 characters (HS256)")
+    def _secret_long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("the session-signing and probe keys must be at least 32 characters (HS256)")
         return value
+
+    def signing_secret(self) -> str:
+        """The session-signing key; a function not given SESSION_SECRET_ARN has none and must not sign or verify."""
+        if self.session_secret is None:
+            raise RuntimeError("no session-signing secret: SESSION_SECRET_ARN (or AURION_SESSION_SECRET) is not set")
+        return self.session_secret.get_secret_value()
+
+    def probe_key(self) -> str:
+        """The phone-search probes' HMAC key (SEARCH_PROBE_KEY_SECRET_ARN)."""
+        if self.search_probe_key is None:
+            raise RuntimeError("no search probe key: SEARCH_PROBE_KEY_SECRET_ARN (or AURION_SESSION_SECRET) is not set")
+        return self.search_probe_key.get_secret_value()
 
     @field_validator("cors_allowed_origins", mode="before")
     @classmethod
@@ -86,6 +104,10 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         values["session_secret"] = _secret_string(env["SESSION_SECRET_ARN"])
     elif env.get("AURION_SESSION_SECRET"):
         values["session_secret"] = env["AURION_SESSION_SECRET"]
+    if env.get("SEARCH_PROBE_KEY_SECRET_ARN"):
+        values["search_probe_key"] = _secret_string(env["SEARCH_PROBE_KEY_SECRET_ARN"])
+    elif env.get("AURION_SEARCH_PROBE_KEY") or env.get("AURION_SESSION_SECRET"):
+        values["search_probe_key"] = env.get("AURION_SEARCH_PROBE_KEY") or env["AURION_SESSION_SECRET"]
     optional = {
         "DB_STATEMENT_TIMEOUT_MS": "db_statement_timeout_ms",
         "CORS_ALLOWED_ORIGINS": "cors_allowed_origins",

@@ -99,7 +99,7 @@ def _spend_budget(scope: Scope, principal: str, digits: str) -> search_budget.Bu
         tenant_id=scope.tenant.id,
         principal=principal,
         digits=digits,
-        secret=get_settings().session_secret.get_secret_value(),
+        secret=get_settings().probe_key(),
     )
     if decision.narrowing:
         # The enumeration step: its own audit row, with the length that the redacted suffix alone would hide.
