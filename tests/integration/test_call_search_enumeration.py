@@ -107,7 +107,7 @@ def test_one_user_enumerating_a_suffix_is_refused_after_two_narrowing_probes(fun
     assert all(target.startswith("***-***-") and target.endswith("digits)") for _, target, _ in rows)
 
 
-def test_recovering_the_number_costs_one_patient_user_weeks(functions, tenant, clock, patient, owner_conn):
+def test_recovering_the_number_costs_one_patient_user_ten_days(functions, tenant, clock, patient, owner_conn):
     # Given one user who waits out every refusal
     caller = caller_for(tenant, "agent")
     # When they run the attack to the end
