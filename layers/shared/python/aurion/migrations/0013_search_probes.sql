@@ -1,6 +1,6 @@
 -- What each principal probed with the phone search in the last day, for its daily budgets (aurion/search_budget.py).
 --
--- Never the digits: term_hash is an HMAC (keyed with the session-signing secret) of the searched digits, tail_hash
+-- Never the digits: term_hash is an HMAC (keyed with the probe key, settings.probe_key()) of the searched digits, tail_hash
 -- the HMAC of the same digits without their first one. A short suffix has few values, so an unkeyed hash could be
 -- reversed by trying them all; the key makes the table useless without the secret. narrowing marks a probe that
 -- extended a suffix someone of the tenant had already probed (the enumeration step). The budgets count the last 24
