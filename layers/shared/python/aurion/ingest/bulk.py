@@ -1,0 +1,308 @@
+"""The bulk path: an import file of a tenant into the helpdesk tables, in chunks, resumable.
+
+A file `imports/<tenant_id>/<import_id>/<name>` holds events of the live contract, one per line (NDJSON, gzip
+allowed). The tenant is the prefix's, never the file's say-so: a line naming another tenant is rejected. Per
+chunk of lines, in one transaction of the tenant as the ingest role:
+1. the lines are validated against the contract (in one batch; line by line only when some line is wrong);
+2. the valid ones are COPY'd into a staging table (temporary, emptied at commit);
+3. lines whose id or references are another tenant's rows are rejected (the live path's door);
+4. staging is merged under the live path's rule (newest source version wins, idempotent);
+5. rejects (line number and reason, never content) and the checkpoint (lines done, counts) are written.
+A loader killed half-way loses at most its open chunk's transaction: started again, it skips the lines done
+and goes on, ending in the state a single run reaches. Should the database refuse a staged row (a constraint
+the contract does not know), the chunk is applied again row by row, each in a savepoint, and that row rejected.
+
+The tenant must exist: when it does not, a tenant.v1 line of its own as the file's first line creates it (the
+live path applies it); otherwise the file waits (TenantUnknown, retried by the queue) as live events do.
+After the file, ANALYZE on the tables it wrote, when it wrote many rows: answers are fast at once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+from pg8000.exceptions import DatabaseError
+
+from aurion.db import Database, Transaction
+from aurion.ingest import bulk_sql
+
+# The live path's rule of what is an event's fault and its wording of a database refusal (the same package).
+from aurion.ingest.apply import (
+    Valid,
+    _database_reason,
+    _event_fault,
+    apply_tenant,
+    ingest_transaction,
+)
+from aurion.ingest.bulk_lines import Bad, FileUnreadable, Good, validate
+from aurion.logs import logger
+
+CHUNK_LINES = 10_000
+# Below this many rows written, the statistics move too little to be worth an ANALYZE of the tables.
+ANALYZE_AFTER_ROWS = 10_000
+_MAX_REASON = 2000
+
+
+@dataclass(frozen=True)
+class ImportFile:
+    tenant_id: str
+    import_id: str
+    file_name: str
+    # Identifies this content of the file: a file replaced under the same name is loaded again from line 1.
+    etag: str
+
+
+class TenantUnknown(Exception):
+    """The prefix's tenant does not exist yet, and the file does not start by creating it."""
+
+
+@dataclass
+class FileResult:
+    status: str
+    rows_read: int = 0
+    rows_applied: int = 0
+    rows_unchanged: int = 0
+    rows_rejected: int = 0
+    tables: set[str] = field(default_factory=set)
+
+
+def load_file(
+    db: Database,
+    file: ImportFile,
+    lines: Iterable[bytes],
+    *,
+    chunk_lines: int = CHUNK_LINES,
+    analyze_after_rows: int = ANALYZE_AFTER_ROWS,
+) -> FileResult:
+    """Load the file's lines (an iterable read as it goes), from its checkpoint on; returns the file's totals."""
+    numbered = enumerate(lines, start=1)
+    result = FileResult(status="loading")
+    started = False
+    try:
+        first = list(islice(numbered, 1))
+        done = _start(db, file, first)
+        started = True
+        if done is None:
+            return _totals(db, file)
+        rest = _skip(_chain(first, numbered), done)
+        while chunk := list(islice(rest, chunk_lines)):
+            _apply_chunk(db, file, chunk, result)
+    except FileUnreadable as exc:
+        # Retrying cannot mend the file: it is failed (the lines committed before stay), and the message acknowledged.
+        if not started:
+            _start(db, file, [])
+        _finish(db, file, "failed", str(exc))
+        logger.warning("import file failed", extra=_ids(file) | {"reason": str(exc)})
+        return _totals(db, file)
+    _finish(db, file, "completed", None)
+    if result.rows_applied >= analyze_after_rows:
+        with ingest_transaction(db, file.tenant_id) as tx:
+            tx.execute("SELECT aurion_ingest_analyze(CAST(:tables AS text[]))", tables=sorted(result.tables))
+    totals = _totals(db, file)
+    logger.info("import file loaded", extra=_ids(file) | _counts(totals))
+    return totals
+
+
+def _chain(first: list[tuple[int, bytes]], rest: Iterator[tuple[int, bytes]]) -> Iterator[tuple[int, bytes]]:
+    yield from first
+    yield from rest
+
+
+def _skip(numbered: Iterator[tuple[int, bytes]], done: int) -> Iterator[tuple[int, bytes]]:
+    for n, raw in numbered:
+        if n > done:
+            yield n, raw
+
+
+_START_SQL = """
+INSERT INTO import_files AS f (tenant_id, import_id, file_name, etag)
+VALUES (CAST(:tenant_id AS uuid), CAST(:import_id AS uuid), :file_name, :etag)
+ON CONFLICT (tenant_id, import_id, file_name) DO UPDATE
+    SET etag = EXCLUDED.etag, status = 'loading', lines_done = 0, rows_read = 0, rows_applied = 0,
+        rows_unchanged = 0, rows_rejected = 0, error = NULL, started_at = now(), updated_at = now(),
+        finished_at = NULL
+    WHERE f.etag <> EXCLUDED.etag
+RETURNING lines_done, status
+"""
+
+
+def _start(db: Database, file: ImportFile, first: list[tuple[int, bytes]]) -> int | None:
+    """The lines already done (0 for a new file), or None when this very file was loaded already."""
+    if not _tenant_known(db, file.tenant_id):
+        _create_tenant(db, file, first)
+    with ingest_transaction(db, file.tenant_id) as tx:
+        started = tx.one(_START_SQL, **_key(file), etag=file.etag)
+        if started is not None:  # new, or another content under this name
+            tx.execute(
+                "DELETE FROM import_rejects WHERE tenant_id = CAST(:tenant_id AS uuid) AND import_id = "
+                "CAST(:import_id AS uuid) AND file_name = :file_name",
+                **_key(file),
+            )
+            return 0
+        row = tx.one(
+            "SELECT lines_done, status FROM import_files WHERE tenant_id = CAST(:tenant_id AS uuid) "
+            "AND import_id = CAST(:import_id AS uuid) AND file_name = :file_name",
+            **_key(file),
+        )
+    assert row is not None
+    return None if row["status"] != "loading" else int(row["lines_done"])
+
+
+def _tenant_known(db: Database, tenant_id: str) -> bool:
+    with ingest_transaction(db, tenant_id) as tx:
+        return bool(tx.value("SELECT EXISTS (SELECT FROM tenants WHERE id = CAST(:t AS uuid))", t=tenant_id))
+
+
+def _create_tenant(db: Database, file: ImportFile, first: list[tuple[int, bytes]]) -> None:
+    goods = [item for item in validate(first, file.tenant_id) if isinstance(item, Good)]
+    if not goods or goods[0].event.type != "tenant.v1":
+        raise TenantUnknown("tenant unknown (no tenant.v1 applied yet, and the file does not start with one)")
+    outcome = apply_tenant(db, file.tenant_id, [Valid(f"import:{file.import_id}:1", goods[0].event)])
+    if outcome.held:
+        raise TenantUnknown("tenant unknown: the file's tenant.v1 was refused")
+
+
+def _apply_chunk(db: Database, file: ImportFile, chunk: list[tuple[int, bytes]], result: FileResult) -> None:
+    checked = validate(chunk, file.tenant_id)
+    goods = [item for item in checked if isinstance(item, Good)]
+    bads = [(item.line, item.reason) for item in checked if isinstance(item, Bad)]
+    staged = _csv(goods)
+    types = tuple(sorted({good.event.type for good in goods}))
+    try:
+        with ingest_transaction(db, file.tenant_id) as tx:
+            counts = _merge(tx, file, staged, types, goods, bads, isolate=False)
+    except DatabaseError as exc:
+        if not _event_fault(exc):
+            raise
+        with ingest_transaction(db, file.tenant_id) as tx:
+            counts = _merge(tx, file, staged, types, goods, bads, isolate=True)
+    read, applied, unchanged, rejected = counts
+    result.rows_read += read
+    result.rows_applied += applied
+    result.rows_unchanged += unchanged
+    result.rows_rejected += rejected
+    if applied:
+        result.tables |= set(bulk_sql.tables_of(set(types)))
+
+
+def _merge(
+    tx: Transaction,
+    file: ImportFile,
+    staged: bytes,
+    types: tuple[str, ...],
+    goods: list[Good],
+    bads: list[tuple[int, str]],
+    *,
+    isolate: bool,
+) -> tuple[int, int, int, int]:
+    """The chunk's effects and checkpoint in `tx`: (read, applied, unchanged, rejected)."""
+    rejects = list(bads)
+    applied = 0
+    if goods:
+        tx.execute(bulk_sql.CREATE_STAGE)
+        tx.execute(bulk_sql.COPY_STAGE, stream=[staged])
+        foreign = tx.all(bulk_sql.foreign_sql())
+        rejects += [(int(row["line"]), str(row["reason"])) for row in foreign]
+        if not isolate:
+            applied = int(tx.value(bulk_sql.merge_sql(types), tenant_id=file.tenant_id))
+        else:
+            refused = {line for line, _ in rejects}
+            for good in goods:
+                if good.line in refused:
+                    continue
+                tx.execute("SAVEPOINT bulk_line")
+                try:
+                    sql = bulk_sql.merge_sql((good.event.type,), one_line=True)
+                    applied += int(tx.value(sql, tenant_id=file.tenant_id, line=good.line))
+                    tx.execute("RELEASE SAVEPOINT bulk_line")
+                except DatabaseError as exc:
+                    if not _event_fault(exc):
+                        raise
+                    tx.execute("ROLLBACK TO SAVEPOINT bulk_line")
+                    rejects.append((good.line, _database_reason(exc)))
+    read = len(goods) + len(bads)
+    unchanged = read - len(rejects) - applied
+    if rejects:
+        rows = [{"line": line, "reason": reason[:_MAX_REASON]} for line, reason in rejects]
+        tx.execute(_REJECTS_SQL, **_key(file), rows=json.dumps(rows))
+    last = max(goods[-1].line if goods else 0, max((line for line, _ in bads), default=0))
+    tx.execute(
+        _CHECKPOINT_SQL,
+        **_key(file),
+        last=last,
+        read=read,
+        applied=applied,
+        unchanged=unchanged,
+        rejected=len(rejects),
+    )
+    return read, applied, unchanged, len(rejects)
+
+
+_REJECTS_SQL = """
+INSERT INTO import_rejects (tenant_id, import_id, file_name, line, reason)
+SELECT CAST(:tenant_id AS uuid), CAST(:import_id AS uuid), :file_name, r.line, r.reason
+FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r (line bigint, reason text)
+ON CONFLICT DO NOTHING
+"""
+
+_CHECKPOINT_SQL = """
+UPDATE import_files
+SET lines_done = greatest(lines_done, :last), rows_read = rows_read + :read, rows_applied = rows_applied + :applied,
+    rows_unchanged = rows_unchanged + :unchanged, rows_rejected = rows_rejected + :rejected, updated_at = now()
+WHERE tenant_id = CAST(:tenant_id AS uuid) AND import_id = CAST(:import_id AS uuid) AND file_name = :file_name
+"""
+
+
+def _finish(db: Database, file: ImportFile, status: str, error: str | None) -> None:
+    with ingest_transaction(db, file.tenant_id) as tx:
+        tx.execute(
+            "UPDATE import_files SET status = :status, error = :error, finished_at = now(), updated_at = now() "
+            "WHERE tenant_id = CAST(:tenant_id AS uuid) AND import_id = CAST(:import_id AS uuid) "
+            "AND file_name = :file_name",
+            **_key(file),
+            status=status,
+            error=None if error is None else error[:500],
+        )
+
+
+def _totals(db: Database, file: ImportFile) -> FileResult:
+    with ingest_transaction(db, file.tenant_id) as tx:
+        row = tx.one(
+            "SELECT status, rows_read, rows_applied, rows_unchanged, rows_rejected FROM import_files "
+            "WHERE tenant_id = CAST(:tenant_id AS uuid) AND import_id = CAST(:import_id AS uuid) "
+            "AND file_name = :file_name",
+            **_key(file),
+        )
+    assert row is not None
+    return FileResult(**row)
+
+
+def _csv(goods: list[Good]) -> bytes:
+    """The staging rows as COPY's CSV: line, type, source version, the snapshot as the live path writes it."""
+    out = []
+    for good in goods:
+        data = good.event.data.model_dump_json().replace('"', '""')
+        out.append(f'{good.line},{good.event.type},{good.event.source_version},"{data}"\n')
+    return "".join(out).encode()
+
+
+def _key(file: ImportFile) -> dict[str, str]:
+    return {"tenant_id": file.tenant_id, "import_id": file.import_id, "file_name": file.file_name}
+
+
+def _ids(file: ImportFile) -> dict[str, str]:
+    return {"tenant_id": file.tenant_id, "import_id": file.import_id}
+
+
+def _counts(result: FileResult) -> dict[str, Any]:
+    return {
+        "status": result.status,
+        "rows_read": result.rows_read,
+        "rows_applied": result.rows_applied,
+        "rows_unchanged": result.rows_unchanged,
+        "rows_rejected": result.rows_rejected,
+    }

@@ -1,0 +1,101 @@
+"""The bulk path's SQL: COPY into a staging table, the live path's checks and merge rule over it.
+
+Staging holds one row per valid line: its number, type, source version and the snapshot (`data`) as the live
+path writes it (the model's JSON). The merge is the live path's (aurion/ingest/apply.py): per type, the newest
+snapshot of each id, INSERT ... ON CONFLICT DO UPDATE only over an older version; tenant from the transaction.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from aurion.ingest.entities import BY_TYPE, ENTITIES, OWN_ID_KINDS, Entity
+
+STAGE = "aurion_bulk_stage"
+
+# A temporary table per session, emptied at every commit: nothing of a file outlives its chunk's transaction.
+CREATE_STAGE = f"""
+CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE} (
+    line bigint NOT NULL,
+    type text NOT NULL,
+    source_version bigint NOT NULL,
+    data jsonb NOT NULL
+) ON COMMIT DELETE ROWS
+"""
+
+COPY_STAGE = f"COPY {STAGE} (line, type, source_version, data) FROM STDIN WITH (FORMAT csv)"
+
+
+@cache
+def foreign_sql() -> str:
+    """(line, reason) of the staged lines whose id or references are rows of another tenant, through the live
+    path's door (aurion_ingest_foreign_ids); those lines are deleted from staging in the same statement."""
+    pairs = []
+    for entity in ENTITIES:
+        checks = [("data.id", "id", entity.table)] if entity.table in OWN_ID_KINDS else []
+        checks += [(f"data.{column}", column, kind) for column, kind in entity.references]
+        for label, column, kind in checks:
+            pairs.append(
+                f"SELECT line, '{label}' AS field, '{kind}' AS kind, CAST(data ->> '{column}' AS uuid) AS id "
+                f"FROM {STAGE} WHERE type = '{entity.type}' AND data ->> '{column}' IS NOT NULL"
+            )
+    union = "\nUNION ALL\n".join(pairs)
+    return f"""
+WITH pairs AS ({union}),
+taken AS (
+    SELECT f.kind, f.id
+    FROM aurion_ingest_foreign_ids(ARRAY(SELECT kind FROM pairs), ARRAY(SELECT id FROM pairs)) AS f
+),
+bad AS (
+    SELECT p.line,
+           string_agg(p.field || CASE WHEN p.field = 'data.id' THEN ': is the id of another tenant''s row ('
+                                      ELSE ': refers to another tenant''s row (' END || p.kind || ')',
+                      '; ' ORDER BY p.field) AS reason
+    FROM pairs AS p JOIN (SELECT DISTINCT kind, id FROM taken) AS t USING (kind, id)
+    GROUP BY p.line
+),
+gone AS (DELETE FROM {STAGE} AS s USING bad AS b WHERE s.line = b.line RETURNING s.line)
+SELECT b.line, b.reason FROM bad AS b JOIN gone AS g USING (line) ORDER BY b.line
+"""
+
+
+@cache
+def merge_sql(types: tuple[str, ...], *, one_line: bool = False) -> str:
+    """One statement merging the staged rows of these types (parents first); the rows written.
+
+    one_line: only the staged row of :line (the fallback that isolates a row the database refuses).
+    """
+    present = [entity for entity in ENTITIES if entity.type in types]
+    writes = ",\n".join(f"w{i} AS ({_insert_sql(entity, one_line)})" for i, entity in enumerate(present))
+    total = " + ".join(f"(SELECT count(*) FROM w{i})" for i in range(len(present)))
+    return f"WITH {writes}\nSELECT {total} AS written"
+
+
+def _insert_sql(entity: Entity, one_line: bool) -> str:
+    names = [name for name, _ in entity.columns]
+    record = ", ".join(["id uuid", *(f"{name} {sql}" for name, sql in entity.columns)])
+    owned = entity.table != "tenants"
+    tenant_columns, tenant_values = (["tenant_id"], ["CAST(:tenant_id AS uuid)"]) if owned else ([], [])
+    columns = ", ".join([entity.key_column, *tenant_columns, "source_version", *names])
+    values = ", ".join(["id", *tenant_values, "source_version", *names])
+    conflict = "(tenant_id, source_id) WHERE source_id IS NOT NULL" if entity.keyed_by_source_id else "(id)"
+    updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in ["source_version", *names])
+    only = " AND s.line = CAST(:line AS bigint)" if one_line else ""
+    return f"""
+    INSERT INTO {entity.table} AS t ({columns})
+    SELECT {values}
+    FROM (
+        SELECT DISTINCT ON (r.id) r.*, s.source_version
+        FROM {STAGE} AS s, jsonb_to_record(s.data) AS r ({record})
+        WHERE s.type = '{entity.type}'{only}
+        ORDER BY r.id, s.source_version DESC
+    ) AS incoming
+    ORDER BY id
+    ON CONFLICT {conflict} DO UPDATE SET {updates}
+    WHERE t.source_version IS NULL OR t.source_version < EXCLUDED.source_version
+    RETURNING 1
+"""
+
+
+def tables_of(types: set[str]) -> list[str]:
+    return [BY_TYPE[t].table for t in BY_TYPE if t in types]
