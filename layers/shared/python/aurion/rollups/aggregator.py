@@ -4,8 +4,9 @@ Per tenant, in one transaction under a per-tenant advisory lock (a second run at
 tenant instead of racing it):
 1. the days to rebuild: the first run takes every day up to yesterday; later runs take the days that closed
    since (yesterday, after midnight), the days of rows written since the last run (late resolutions, CSAT
-   answers, backfills; `updated_at` kept by a trigger), and the days of unanswered conversations whose due
-   time passed (they become "breached" with no write);
+   answers, backfills; `updated_at` kept by a trigger), the old days of rows deleted or whose placing time moved
+   (`rollup_moved_days`, written by statement triggers, migration 0014), and the days of unanswered
+   conversations whose due time passed (they become "breached" with no write);
 2. each family deletes and re-inserts the facts of those days from raw rows (idempotent);
 3. the state row moves the watermark to today and records when and how long.
 
@@ -42,6 +43,9 @@ AGGREGATOR_STATEMENT_TIMEOUT_MS = 280_000
 LOCK_SQL = "SELECT pg_try_advisory_xact_lock(hashtextextended('aurion-rollup:' || :tenant_id, 0))"
 STATE_SQL = """
 SELECT rolled_until, as_of, changes_seen_until FROM rollup_state WHERE tenant_id = CAST(:tenant_id AS uuid)
+"""
+PRUNE_MOVED_SQL = """
+DELETE FROM rollup_moved_days WHERE tenant_id = CAST(:tenant_id AS uuid) AND changed_at <= :seen
 """
 SAVE_STATE_SQL = """
 INSERT INTO rollup_state (tenant_id, rolled_until, as_of, changes_seen_until, last_run_ms, last_days_rebuilt)
@@ -150,6 +154,8 @@ def run_tenant(db: Database, tenant_id: str, *, now: datetime | None = None) -> 
             for first, last in _runs(days):
                 family.rebuild(tx, tenant_id, first, last, as_of)
             days_rebuilt |= days
+        # The moved days that no later run reads again (it looks back CHANGE_MARGIN from this run).
+        tx.execute(PRUNE_MOVED_SQL, tenant_id=tenant_id, seen=changes_seen_until - CHANGE_MARGIN)
         rebuilt = len(days_rebuilt)
         run_ms = round((time.perf_counter() - started) * 1000, 1)
         tx.execute(SAVE_STATE_SQL, tenant_id=tenant_id, rolled_until=today, as_of=as_of,

@@ -15,7 +15,7 @@ from aurion.db import Transaction
 from aurion.facts.conversations import DIMENSIONS, LOCAL_DAY, MEASURES, facts_sql
 from aurion.facts.sla_outcomes import NOW
 from aurion.params import DateRange
-from aurion.rollups.days import DAYS_BETWEEN, replace_days
+from aurion.rollups.days import DAYS_BETWEEN, moved_days, replace_days
 from aurion.rollups.window import RangeSplit, range_split, raw_edges
 
 # ---- the rollup side (aggregator) --------------------------------------------------------------------------
@@ -40,9 +40,10 @@ GROUP BY 2, 3
 """
 
 
-# Days whose facts changed since the last run: conversations written (created late, resolved, reassigned …)
-# and unanswered ones whose due time passed (breached without any write).
-DIRTY_DAYS_SQL = """
+# Days whose facts changed since the last run: conversations written (created late, resolved, reassigned …),
+# the old days of conversations deleted or whose created_at moved, and unanswered ones whose due time passed
+# (breached without any write).
+DIRTY_DAYS_SQL = f"""
 SELECT DISTINCT (created_at AT TIME ZONE 'UTC')::date AS day FROM conversations
 WHERE tenant_id = CAST(:tenant_id AS uuid) AND updated_at > :changed_since
 UNION
@@ -53,6 +54,7 @@ UNION
 SELECT (created_at AT TIME ZONE 'UTC')::date FROM conversations
 WHERE tenant_id = CAST(:tenant_id AS uuid) AND resolved_at IS NULL AND resolution_due_at IS NOT NULL
   AND resolution_due_at > :due_since AND resolution_due_at <= :as_of
+UNION{moved_days("conversations")}
 """
 
 FIRST_DAY_SQL = (

@@ -12,7 +12,7 @@ from typing import Any
 from aurion.db import Transaction
 from aurion.facts.csat import AVG_RATING, LOCAL_DAY, MEASURES, POSITIVE, RATED, facts_sql
 from aurion.params import DateRange
-from aurion.rollups.days import DAYS_BETWEEN, count_sums, replace_days
+from aurion.rollups.days import DAYS_BETWEEN, count_sums, moved_days, replace_days
 from aurion.rollups.window import range_split, raw_edges
 
 _MEASURE_LIST = ", ".join(MEASURES)
@@ -27,16 +27,17 @@ INSERT INTO csat_daily (tenant_id, day, agent, team, {_MEASURE_LIST})
 SELECT CAST(:tenant_id AS uuid), day, agent, team, {_MEASURE_LIST} FROM ({facts_sql(_DAYS)}) AS facts
 """
 
-# Surveys written since the last run (answered late, re-rated) and surveys of conversations written since
-# (reassigned to another agent or team). A survey whose responded_at moved or was cleared leaves its old day
-# stale (docs/metrics.md).
-DIRTY_DAYS_SQL = """
+# Surveys written since the last run (answered late, re-rated), surveys of conversations written since
+# (reassigned to another agent or team), and the old days of surveys deleted, whose responded_at moved or was
+# cleared, or whose conversation was deleted (0014's triggers).
+DIRTY_DAYS_SQL = f"""
 SELECT (responded_at AT TIME ZONE 'UTC')::date AS day FROM csat_surveys
 WHERE tenant_id = CAST(:tenant_id AS uuid) AND updated_at > :changed_since AND responded_at IS NOT NULL
 UNION
 SELECT (s.responded_at AT TIME ZONE 'UTC')::date FROM conversations c
 JOIN csat_surveys s ON s.conversation_id = c.id
 WHERE c.tenant_id = CAST(:tenant_id AS uuid) AND c.updated_at > :changed_since AND s.responded_at IS NOT NULL
+UNION{moved_days("csat_surveys")}
 """
 
 FIRST_DAY_SQL = """

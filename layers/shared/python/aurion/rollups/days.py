@@ -15,6 +15,15 @@ DAYS_BETWEEN = """{column} >= CAST(:first AS date)::timestamp AT TIME ZONE 'UTC'
 _DELETE_DAYS = "DELETE FROM {table} WHERE tenant_id = CAST(:tenant_id AS uuid) AND day BETWEEN :first AND :last"
 
 
+def moved_days(*sources: str) -> str:
+    """The old days of rows of `sources` deleted, or moved to another day, since the last run (0014's triggers note
+    them in rollup_moved_days: updated_at only shows where a row is now, and a deleted row is not there at all)."""
+    tables = ", ".join(f"'{source}'" for source in sources)
+    return f"""
+SELECT day FROM rollup_moved_days
+WHERE tenant_id = CAST(:tenant_id AS uuid) AND changed_at > :changed_since AND source IN ({tables})"""
+
+
 def utc_day(column: str) -> str:
     return f"({column} AT TIME ZONE 'UTC')::date"
 

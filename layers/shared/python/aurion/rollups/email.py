@@ -12,7 +12,7 @@ from typing import Any
 
 from aurion.db import Transaction
 from aurion.params import DateRange
-from aurion.rollups.days import DAYS_BETWEEN, count_sums, replace_days, utc_day
+from aurion.rollups.days import DAYS_BETWEEN, count_sums, moved_days, replace_days, utc_day
 from aurion.rollups.window import range_split, raw_edges
 
 MEASURES = ("email_conversations", "channel_conversations", "inbound_messages", "outbound_messages")
@@ -52,14 +52,15 @@ INSERT INTO email_daily (tenant_id, day, channel_id, {_MEASURE_LIST})
 SELECT CAST(:tenant_id AS uuid), day, channel_id, {_MEASURE_LIST} FROM ({_facts_sql(DAYS_BETWEEN)}) AS facts
 """
 
-# Messages written since the last run (ingested late) and conversations written since (a channel or mailbox
-# changed, or the mailbox was deleted).
+# Messages written since the last run (ingested late), conversations written since (a channel or mailbox
+# changed, or the mailbox was deleted), and the old days of either deleted or moved (0014's triggers).
 DIRTY_DAYS_SQL = f"""
 SELECT {utc_day("sent_at")} AS day FROM email_messages
 WHERE tenant_id = CAST(:tenant_id AS uuid) AND updated_at > :changed_since
 UNION
 SELECT {utc_day("created_at")} FROM conversations
 WHERE tenant_id = CAST(:tenant_id AS uuid) AND updated_at > :changed_since
+UNION{moved_days("email_messages", "conversations")}
 """
 
 FIRST_DAY_SQL = f"""

@@ -12,7 +12,7 @@ from typing import Any
 
 from aurion.db import Transaction
 from aurion.params import DateRange
-from aurion.rollups.days import DAYS_BETWEEN, count_sums, replace_days, utc_day
+from aurion.rollups.days import DAYS_BETWEEN, count_sums, moved_days, replace_days, utc_day
 from aurion.rollups.window import range_split, raw_edges
 
 MEASURES = ("views", "deflected", "helpful", "not_helpful", "ai_resolutions")
@@ -66,6 +66,7 @@ WHERE tenant_id = CAST(:tenant_id AS uuid) AND updated_at > :changed_since
 UNION
 SELECT {utc_day("created_at")} FROM conversations
 WHERE tenant_id = CAST(:tenant_id AS uuid) AND updated_at > :changed_since
+UNION{moved_days("article_views", "article_feedback", "conversations")}
 """
 
 FIRST_DAY_SQL = f"""

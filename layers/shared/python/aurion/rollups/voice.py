@@ -23,6 +23,7 @@ from aurion.facts.calls import (
 from aurion.facts.calls import (
     TENANT as _TENANT,
 )
+from aurion.rollups.days import moved_days
 from aurion.rollups.window import HourSplit, midnight, raw_edges
 
 _MEASURE_LIST = ", ".join(MEASURES)
@@ -51,8 +52,9 @@ ORDER BY bucket
 DELETE_SQL = f"DELETE FROM {{table}} WHERE tenant_id = {_TENANT} AND {_HOURS.format(column='hour')}"
 
 # Days whose facts changed since the last run: calls written (inserted late, outcome or resolution set …), and
-# LLM requests written, which change the facts of their own hour and the tokens of their call's hour. Nothing
-# here changes with the clock alone.
+# LLM requests written, which change the facts of their own hour and the tokens of their call's hour; and the old
+# days of calls and requests deleted or moved to another day (or a request moved to another call). Nothing here
+# changes with the clock alone.
 DIRTY_DAYS_SQL = f"""
 SELECT (started_at AT TIME ZONE 'UTC')::date AS day FROM calls
 WHERE tenant_id = {_TENANT} AND updated_at > :changed_since
@@ -62,6 +64,7 @@ WHERE tenant_id = {_TENANT} AND updated_at > :changed_since
 UNION
 SELECT (c.started_at AT TIME ZONE 'UTC')::date FROM llm_usage AS u JOIN calls AS c ON c.id = u.call_id
 WHERE u.tenant_id = {_TENANT} AND u.updated_at > :changed_since AND c.tenant_id = {_TENANT}
+UNION{moved_days("calls", "llm_usage")}
 """
 
 FIRST_DAY_SQL = f"""
