@@ -15,6 +15,8 @@ PACKAGE_ROOT = Path(__file__).resolve().parents[2] / "layers" / "shared" / "pyth
 
 # Top to bottom; a unit imports only from the layers after its own.
 LAYERS: tuple[tuple[str, ...], ...] = (
+    # The deployment's custom resource: the migrations, run with the secrets CloudFormation names.
+    ("deploy_migrations",),
     # What the functions' handlers, the aggregator's schedule and the CLIs start from.
     ("authorizer", "exports", "ingest", "migrate"),
     # The routes' domain logic: one function per route, reading the database through access.
