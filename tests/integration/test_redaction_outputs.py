@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import re
+from dataclasses import replace
 
 import openpyxl
 from hypothesis import given
@@ -79,7 +80,9 @@ def _any_leak(text: str, plants: list[Plants]) -> list[str]:
 def test_no_planted_number_or_email_survives_in_the_csat_answers_or_any_export_format(
     exports, build, frozen_clock, functions, plants
 ):
-    # Given a tenant whose transcripts, subjects, comments and follow-up answers hold generated personal data
+    # Given a tenant (a new one per example, so each export holds this example's texts only) whose transcripts,
+    # subjects, comments and follow-up answers hold generated personal data
+    exports = replace(exports, tenant=build.tenant())
     _plant(build, exports.tenant, plants)
     # When an API key's role reads the CSAT responses
     answer = get(functions("conversation_analytics"), CSAT_RESPONSES, caller_for(exports.tenant, "tenant_readonly"))
