@@ -5,9 +5,11 @@ longer needs the key that can forge any session.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from aurion.settings import load_settings
+from aurion.settings import _db_url_from_rds_secret, load_settings
 
 DB_URL = "postgresql://aurion_app:pw@db.internal:5432/aurion"
 SESSION_KEY = "a-session-signing-key-of-at-least-32-characters"
@@ -41,3 +43,18 @@ def test_a_short_probe_key_fails_the_cold_start():
     # Then settings refuse it
     with pytest.raises(ValueError, match="32 characters"):
         load_settings(env)
+
+
+def test_the_proxy_host_replaces_the_clusters_host_of_the_stacks_secret():
+    # Given the app secret the stack generates (RDS fills in the cluster's host) and the proxy's name in DB_HOST
+    secret = json.dumps(
+        {"username": "aurion_app", "password": "pw", "host": "cluster.rds.internal", "port": 5432, "dbname": "aurion"}
+    )
+    env = {"DB_HOST": "aurion-db.proxy-abc.eu-west-1.rds.amazonaws.com", "DB_SSL_MODE": "verify-full"}
+    # When the URL is built
+    url = _db_url_from_rds_secret(secret, env)
+    # Then the functions connect through the proxy, verifying its name with the runtime's bundle
+    assert (
+        url
+        == "postgresql://aurion_app:pw@aurion-db.proxy-abc.eu-west-1.rds.amazonaws.com:5432/aurion?sslmode=verify-full"
+    )

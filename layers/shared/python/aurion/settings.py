@@ -83,11 +83,16 @@ def _secret_string(arn: str) -> str:
 
 
 def _db_url_from_rds_secret(secret: str, env: dict[str, str]) -> str:
-    """The app role's URL from the standard RDS secret; DB_SSL_MODE / DB_SSL_ROOT_CERT choose TLS (aurion/db.py)."""
+    """The app role's URL from the standard RDS secret; DB_SSL_MODE / DB_SSL_ROOT_CERT choose TLS (aurion/db.py).
+
+    DB_HOST, when set, replaces the secret's host: the stack's secret names the cluster (RDS fills it in), the
+    functions connect through RDS Proxy, whose name verify-full checks.
+    """
     data = json.loads(secret)
     user = quote(data["username"], safe="")
     password = quote(data["password"], safe="")
-    url = f"postgresql://{user}:{password}@{data['host']}:{data.get('port', 5432)}/{data.get('dbname', 'aurion')}"
+    host = env.get("DB_HOST") or data["host"]
+    url = f"postgresql://{user}:{password}@{host}:{data.get('port', 5432)}/{data.get('dbname', 'aurion')}"
     tls = {"sslmode": env.get("DB_SSL_MODE"), "sslrootcert": env.get("DB_SSL_ROOT_CERT")}
     query = urlencode({name: value for name, value in tls.items() if value})
     return f"{url}?{query}" if query else url
