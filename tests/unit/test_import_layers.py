@@ -35,6 +35,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("ratelimit", "clock"),
     ("db",),
     ("settings", "pg_errors"),
+    # The service logger: its scrubber ends with the redaction rules.
+    ("logs",),
     # Leaves: they import nothing of ours.
     (
         "db_socket",
@@ -42,7 +44,6 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "date_bounds",
         "errors",
         "json_body",
-        "logs",
         "redaction",
         "request_validation",
         "timefmt",
