@@ -26,6 +26,7 @@ from itertools import islice
 from typing import Any
 
 from pg8000.exceptions import DatabaseError
+from pydantic import BaseModel
 
 from aurion.db import Database, Transaction
 from aurion.ingest import bulk_sql
@@ -38,6 +39,7 @@ from aurion.ingest.apply import (
     apply_tenant,
     ingest_transaction,
 )
+from aurion.ingest.bulk_ahead import read_ahead
 from aurion.ingest.bulk_lines import Bad, FileUnreadable, Good, validate
 from aurion.logs import logger
 
@@ -89,7 +91,7 @@ def load_file(
         if done is None:
             return _totals(db, file)
         rest = _skip(_chain(first, numbered), done)
-        while chunk := list(islice(rest, chunk_lines)):
+        for chunk in read_ahead(_prepared(rest, chunk_lines, file.tenant_id)):
             _apply_chunk(db, file, chunk, result)
     except FileUnreadable as exc:
         # Retrying cannot mend the file: it is failed (the lines committed before stay), and the message acknowledged.
@@ -166,12 +168,25 @@ def _create_tenant(db: Database, file: ImportFile, first: list[tuple[int, bytes]
         raise TenantUnknown("tenant unknown: the file's tenant.v1 was refused")
 
 
-def _apply_chunk(db: Database, file: ImportFile, chunk: list[tuple[int, bytes]], result: FileResult) -> None:
-    checked = validate(chunk, file.tenant_id)
-    goods = [item for item in checked if isinstance(item, Good)]
-    bads = [(item.line, item.reason) for item in checked if isinstance(item, Bad)]
-    staged = _csv(goods)
-    types = tuple(sorted({good.event.type for good in goods}))
+@dataclass(frozen=True)
+class _Chunk:
+    goods: list[Good]
+    bads: list[tuple[int, str]]
+    staged: bytes
+    types: tuple[str, ...]
+
+
+def _prepared(rest: Iterator[tuple[int, bytes]], chunk_lines: int, tenant_id: str) -> Iterator[_Chunk]:
+    """The file's chunks validated and their staging rows written: what needs no database."""
+    while chunk := list(islice(rest, chunk_lines)):
+        checked = validate(chunk, tenant_id)
+        goods = [item for item in checked if isinstance(item, Good)]
+        bads = [(item.line, item.reason) for item in checked if isinstance(item, Bad)]
+        yield _Chunk(goods, bads, _csv(goods), tuple(sorted({good.event.type for good in goods})))
+
+
+def _apply_chunk(db: Database, file: ImportFile, chunk: _Chunk, result: FileResult) -> None:
+    goods, bads, staged, types = chunk.goods, chunk.bads, chunk.staged, chunk.types
     try:
         with ingest_transaction(db, file.tenant_id) as tx:
             counts = _merge(tx, file, staged, types, goods, bads, isolate=False)
@@ -282,12 +297,16 @@ def _totals(db: Database, file: ImportFile) -> FileResult:
 
 
 def _csv(goods: list[Good]) -> bytes:
-    """The staging rows as COPY's CSV: line, type, source version, the snapshot as the live path writes it."""
-    out = []
-    for good in goods:
-        data = good.event.data.model_dump_json().replace('"', '""')
-        out.append(f'{good.line},{good.event.type},{good.event.source_version},"{data}"\n')
-    return "".join(out).encode()
+    """The staging rows as COPY's CSV: line, type, source version, the snapshot as the live path writes it (the
+    validated model's JSON, quoted, its quotes doubled)."""
+    return b"".join(
+        b'%d,%s,%d,"%s"\n' % (good.line, good.event.type.encode(), good.event.source_version, _quoted(good.event.data))
+        for good in goods
+    )
+
+
+def _quoted(data: BaseModel) -> bytes:
+    return data.__pydantic_serializer__.to_json(data).replace(b'"', b'""')
 
 
 def _key(file: ImportFile) -> dict[str, str]:

@@ -1,8 +1,9 @@
 """The bulk path's SQL: COPY into a staging table, the live path's checks and merge rule over it.
 
 Staging holds one row per valid line: its number, type, source version and the snapshot (`data`) as the live
-path writes it (the model's JSON). The merge is the live path's (aurion/ingest/apply.py): per type, the newest
-snapshot of each id, INSERT ... ON CONFLICT DO UPDATE only over an older version; tenant from the transaction.
+path writes it (the validated model's JSON: the defaults of fields the line left out filled in). The merge is
+the live path's (aurion/ingest/apply.py): per type, the newest snapshot of each id, INSERT ... ON CONFLICT DO
+UPDATE only over an older version; the tenant is the transaction's.
 """
 
 from __future__ import annotations

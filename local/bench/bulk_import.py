@@ -1,0 +1,129 @@
+"""The bulk path's speed: conversations per second into a tenant through the loader, beside a bare COPY of the
+same file.
+
+    python -m local.bench.bulk_import [--conversations 100000] [--gzip]    (DATABASE_URL: an owner URL of a server)
+
+Runs in a scratch database of DATABASE_URL's server (created, migrated, dropped at the end). The file is the live
+benchmark's helpdesk mix (local.bench.ingest: per conversation its creation and resolution, two email messages, a
+survey sent and answered for half, a call and an LLM request for every fifth), one event per line. The loader is
+aurion.ingest.bulk.load_file as the bulk_import function runs it (validation, staging COPY, checks, merge,
+checkpoints, ANALYZE), as the functions' role. The bare COPY loads the same file's lines into a one-column jsonb
+table: the least any load of it must do (read, send, parse the JSON). Not part of `make bench` yet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import logging
+import os
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pg8000.native
+
+from local import embedded_pg
+from local.bench.ingest import helpdesk_events
+from local.paths import ensure_layer_on_path
+
+DATABASE = "aurion_bench_bulk"
+APP_PASSWORD = "aurion-bench-bulk"
+# Every byte of the line is data: no quote or delimiter character can occur in UTF-8 JSON text.
+_RAW_LINES = "WITH (FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02')"
+
+
+def write_file(path: Path, tenant_id: str, conversations: int, *, compress: bool) -> int:
+    opener: Any = gzip.open if compress else open
+    lines = 0
+    with opener(path, "wb") as out:
+        for event in helpdesk_events(tenant_id, conversations):
+            out.write(json.dumps(event, separators=(",", ":")).encode() + b"\n")
+            lines += 1
+    return lines
+
+
+def _params(url: str) -> dict[str, Any]:
+    from aurion.db_url import connect_params
+
+    return connect_params(url)
+
+
+def measure_loader(app_url: str, tenant_id: str, path: Path) -> dict[str, Any]:
+    from aurion.db import Database
+    from aurion.ingest.bulk import ImportFile, load_file
+    from aurion.ingest.bulk_lines import lines
+
+    db = Database(app_url, statement_timeout_ms=600_000, connect_timeout_s=5)
+    file = ImportFile(tenant_id, str(uuid.uuid4()), path.name, "bench")
+    started = time.perf_counter()
+    with path.open("rb") as stream:
+        result = load_file(db, file, lines(stream))
+    elapsed = time.perf_counter() - started
+    db.close()
+    return {"seconds": round(elapsed, 2), "rows_read": result.rows_read, "rows_applied": result.rows_applied,
+            "rows_rejected": result.rows_rejected}  # fmt: skip
+
+
+def measure_copy(admin_url: str, path: Path) -> float:
+    conn = pg8000.native.Connection(**_params(admin_url))
+    conn.run("CREATE TABLE bench_bare_copy (doc jsonb)")
+    started = time.perf_counter()
+    opener: Any = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as stream:
+        conn.run(f"COPY bench_bare_copy (doc) FROM STDIN {_RAW_LINES}", stream=stream)
+    elapsed = time.perf_counter() - started
+    conn.run("DROP TABLE bench_bare_copy")
+    conn.close()
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--conversations", type=int, default=100_000)
+    parser.add_argument("--gzip", action="store_true", help="write and load the file gzip-compressed")
+    args = parser.parse_args()
+    ensure_layer_on_path()
+    from aurion.migrate import migrate
+    from local.stack import _replace_credentials
+
+    server_url = os.environ.get("DATABASE_URL")
+    if not server_url:
+        raise SystemExit("error: set DATABASE_URL to an owner URL of the PostgreSQL server to measure on")
+    postgres = embedded_pg.with_database(server_url, "postgres")
+    admin_url = embedded_pg.ensure_database(postgres, DATABASE)
+    logging.getLogger("aurion-analytics").setLevel(logging.WARNING)
+    try:
+        migrate(admin_url, app_password=APP_PASSWORD)
+        tenant_id = str(uuid.uuid4())
+        owner = pg8000.native.Connection(**_params(admin_url))
+        owner.run(
+            "INSERT INTO tenants (id, slug, name, plan, products) VALUES "
+            "(CAST(:t AS uuid), 'bench-bulk', 'Bench', 'enterprise', '{voice,helpdesk,knowledge_base}')",
+            t=tenant_id,
+        )
+        owner.close()
+        with tempfile.TemporaryDirectory() as scratch:
+            path = Path(scratch) / ("history.ndjson.gz" if args.gzip else "history.ndjson")
+            lines = write_file(path, tenant_id, args.conversations, compress=args.gzip)
+            copy_s = measure_copy(admin_url, path)
+            loader = measure_loader(_replace_credentials(admin_url, "aurion_app", APP_PASSWORD), tenant_id, path)
+            size = path.stat().st_size
+        rate = args.conversations / loader["seconds"]
+        print(json.dumps({
+            "conversations": args.conversations, "lines": lines, "file_bytes": size, "gzip": args.gzip,
+            "loader": {**loader, "conversations_per_s": round(rate), "lines_per_s": round(lines / loader["seconds"])},
+            "bare_copy": {"seconds": round(copy_s, 2), "conversations_per_s": round(args.conversations / copy_s)},
+            "ratio_to_copy": round(copy_s / loader["seconds"], 3),
+        }, indent=2))  # fmt: skip
+    finally:
+        conn = pg8000.native.Connection(**_params(postgres))
+        conn.run(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+        conn.close()
+
+
+if __name__ == "__main__":
+    main()
