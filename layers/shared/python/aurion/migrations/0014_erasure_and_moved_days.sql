@@ -27,7 +27,8 @@ CREATE POLICY tenant_isolation ON rollup_moved_days
 GRANT SELECT, INSERT, DELETE ON rollup_moved_days TO aurion_app;
 GRANT INSERT ON rollup_moved_days TO aurion_ingest;
 
--- The old UTC day of every deleted row, or of every updated row whose placing column (TG_ARGV[0]) changed.
+-- The old UTC day of every deleted row, or of every updated row whose placing column (TG_ARGV[0]) changed. A tenant
+-- being deleted takes its rows with it: nothing to note then.
 -- One INSERT per statement, over the transition tables; DISTINCT keeps a bulk delete of a day to one row.
 CREATE FUNCTION aurion_note_moved_days() RETURNS trigger
     LANGUAGE plpgsql
@@ -37,7 +38,8 @@ CREATE FUNCTION aurion_note_moved_days() RETURNS trigger
             EXECUTE format(
                 'INSERT INTO rollup_moved_days (tenant_id, source, day) '
                 'SELECT DISTINCT o.tenant_id, %L, (o.%I AT TIME ZONE ''UTC'')::date FROM old_rows AS o '
-                'WHERE o.%I IS NOT NULL', TG_TABLE_NAME, TG_ARGV[0], TG_ARGV[0]);
+                'WHERE o.%I IS NOT NULL AND EXISTS (SELECT FROM tenants AS t WHERE t.id = o.tenant_id)',
+                TG_TABLE_NAME, TG_ARGV[0], TG_ARGV[0]);
         ELSE
             EXECUTE format(
                 'INSERT INTO rollup_moved_days (tenant_id, source, day) '
@@ -79,11 +81,13 @@ CREATE FUNCTION aurion_note_joined_days() RETURNS trigger
             INSERT INTO rollup_moved_days (tenant_id, source, day)
             SELECT DISTINCT s.tenant_id, 'csat_surveys', (s.responded_at AT TIME ZONE 'UTC')::date
             FROM old_rows AS o JOIN csat_surveys AS s ON s.conversation_id = o.id AND s.tenant_id = o.tenant_id
+            JOIN tenants AS t ON t.id = o.tenant_id
             WHERE s.responded_at IS NOT NULL;
         ELSIF TG_OP = 'DELETE' THEN
             INSERT INTO rollup_moved_days (tenant_id, source, day)
             SELECT DISTINCT c.tenant_id, 'calls', (c.started_at AT TIME ZONE 'UTC')::date
-            FROM old_rows AS o JOIN calls AS c ON c.id = o.call_id AND c.tenant_id = o.tenant_id;
+            FROM old_rows AS o JOIN calls AS c ON c.id = o.call_id AND c.tenant_id = o.tenant_id
+            JOIN tenants AS t ON t.id = o.tenant_id;
         ELSE
             INSERT INTO rollup_moved_days (tenant_id, source, day)
             SELECT DISTINCT c.tenant_id, 'calls', (c.started_at AT TIME ZONE 'UTC')::date
