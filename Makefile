@@ -9,6 +9,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SAM_VENV := .sam-venv
 SAM := $(SAM_VENV)/bin/sam
+CHECKOV_VENV := .checkov-venv
+ENV ?= staging
 export PYTHONPATH := $(CURDIR)/layers/shared/python:$(CURDIR)
 export PORT ?= 3000
 # make test runs the suite on this many pytest-xdist workers (each with its own database); 0 runs it serially.
@@ -20,7 +22,7 @@ export SAM_CLI_TELEMETRY := 0
 # USER given on the command line counts.
 USER_ARG = $(if $(filter command line,$(origin USER)),--user $(USER))
 
-.PHONY: help install run stop test fuzz token seed ingest migrate openapi bench lint typecheck fmt template-lint sam-build ci clean
+.PHONY: help install run stop test fuzz token seed ingest migrate openapi bench lint typecheck fmt template-lint template-scan sam-build deploy ci clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -88,7 +90,21 @@ template-lint: $(SAM_VENV)/.installed ## sam validate --lint
 sam-build: $(SAM_VENV)/.installed ## sam build (no container) into .aws-sam/
 	$(SAM) build --template-file template.yaml
 
-ci: lint test template-lint ## what .ci/run runs
+$(CHECKOV_VENV)/.installed:
+	$(PYTHON_BOOTSTRAP) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --upgrade pip
+	# Its own venv too: checkov pins boto3, pydantic and others of its own.
+	$(CHECKOV_VENV)/bin/pip install --quiet "checkov>=3.2,<4"
+	touch $@
+
+# --skip-download: no call to Prisma Cloud for guidelines (CI has no need, and may have no internet).
+template-scan: $(CHECKOV_VENV)/.installed ## checkov on template.yaml: every finding fixed or justified in the template
+	$(CHECKOV_VENV)/bin/checkov -f template.yaml --framework cloudformation --compact --quiet --skip-download
+
+deploy: sam-build ## build and deploy an environment of samconfig.toml: make deploy ENV=staging (or prod)
+	$(SAM) deploy --config-env $(ENV)
+
+ci: lint test template-lint template-scan ## what .ci/run runs
 
 clean: ## remove build output (keeps .local data)
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache
