@@ -76,7 +76,7 @@ def s3_client() -> Any:
         from botocore.config import Config
 
         config = Config(s3={"addressing_style": "path" if endpoint else "auto"}, retries={"mode": "standard"})
-        _clients[endpoint] = boto3.client("s3", endpoint_url=endpoint, config=config)  # type: ignore[call-overload]
+        _clients[endpoint] = boto3.client("s3", endpoint_url=endpoint, config=config)
     return _clients[endpoint]
 
 
