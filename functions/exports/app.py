@@ -55,7 +55,7 @@ def recent() -> ExportList:
 
 @app.get(f"{BASE}/export/<export_id>/download", responses=DOWNLOAD_RESPONSES)
 def download(export_id: str) -> Response[Any]:
-    return download_export(current_caller(app), export_id)
+    return download_export(current_caller(app), export_id, accept=app.current_event.headers.get("Accept"))
 
 
 @app.post(f"{BASE}/export-schedules", responses=CREATED_RESPONSES)

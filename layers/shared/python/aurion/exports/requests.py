@@ -30,6 +30,7 @@ from aurion.exports.queue import enqueue_export, queue_url
 from aurion.exports.storage import exports_bucket, presigned_download
 from aurion.http import json_response
 from aurion.models.exports import (
+    DownloadLink,
     DownloadPending,
     ExportCreated,
     ExportFormat,
@@ -44,9 +45,18 @@ from aurion.timefmt import iso_z
 EXPORT_TTL = timedelta(hours=24)
 LIST_LIMIT = 1000
 RETRY_AFTER_SECONDS = 5
-# The download route's documented answers (it never answers 200); 404, like every route with an id, and the
-# common errors are documented for every route (aurion.responses).
+# The download route's documented answers; 404, like every route with an id, and the common errors are documented
+# for every route (aurion.responses). 200 exists for browsers: fetch() follows a 302 itself, cross-origin, and the
+# page never sees the Location, while a navigation cannot send the Bearer token.
 DOWNLOAD_RESPONSES: dict[int, OpenAPIResponse] = {
+    200: {
+        "description": (
+            "Ready, and the request's Accept names application/json: the file's presigned URL (valid at most 15 "
+            "minutes) and when it stops working. The bucket answers the dashboard origins' CORS check, so a page "
+            "can fetch() the URL"
+        ),
+        "content": {"application/json": {"model": DownloadLink}},
+    },
     302: {
         "description": "Ready: Location is a presigned URL of the file, valid at most 15 minutes",
         "headers": {"Location": {"description": "The file's presigned URL", "schema": {"type": "string"}}},
@@ -261,8 +271,24 @@ def list_exports(caller: Caller) -> ExportList:
     return ExportList(exports=[_item(row) for row in rows])
 
 
-def download_export(caller: Caller, export_id: str) -> Response[Any]:
-    """302 to a short-lived presigned URL when ready; 202 while queued or running; 409 failed; 410 expired."""
+def asks_for_json(accept: str | None) -> bool:
+    """Whether an Accept header names application/json itself with a quality above 0 (*/* does not: curl, a
+    navigation and every client the spec describes get the redirect)."""
+    for media_range in (accept or "").split(","):
+        media_type, *parameters = (part.strip().lower() for part in media_range.split(";"))
+        quality = next((value for name, _, value in (p.partition("=") for p in parameters) if name.strip() == "q"), "1")
+        try:
+            accepted = float(quality) > 0
+        except ValueError:
+            accepted = False
+        if media_type == "application/json" and accepted:
+            return True
+    return False
+
+
+def download_export(caller: Caller, export_id: str, *, accept: str | None = None) -> Response[Any]:
+    """302 to a short-lived presigned URL when ready (200 with the URL for a client asking for JSON); 202 while
+    queued or running; 409 failed; 410 expired."""
     try:
         export_uuid = str(uuid.UUID(export_id))
     except ValueError:
@@ -296,4 +322,9 @@ def download_export(caller: Caller, export_id: str) -> Response[Any]:
     # Never valid past the export's window, and at most presign_max_seconds (15 min by default).
     expires_in = min(get_export_config().presign_max_seconds, remaining)
     location = presigned_download(row["s3_key"], expires_in)
-    return Response(status_code=302, body="", headers={"Location": location, "Cache-Control": "no-store"})
+    # Vary: the same URL answers a redirect or a JSON body by Accept.
+    headers = {"Cache-Control": "no-store", "Vary": "Accept"}
+    if asks_for_json(accept):
+        link = DownloadLink(url=location, expires_at=iso_z(now + timedelta(seconds=expires_in)) or "")
+        return json_response(200, link.model_dump(), headers)
+    return Response(status_code=302, body="", headers={"Location": location, **headers})

@@ -141,6 +141,13 @@ class DownloadPending(SpecModel):
     status: ExportStatus
 
 
+class DownloadLink(SpecModel):
+    """The ready export's answer to a client that sends Accept: application/json (a dashboard's fetch())."""
+
+    url: str = Field(description="Presigned GET URL of the file; the bucket allows the dashboard origins (CORS)")
+    expires_at: str = Field(description="When the URL stops working (UTC), at most 15 minutes from now")
+
+
 class ScheduleCreate(BaseModel):
     """Body of POST /api/v1/analytics/export-schedules."""
 
