@@ -117,6 +117,13 @@ class HelpdeskEvents:
         }
         return self.event("llm_request.v1", {**fields, **data}, version=version)
 
+    def erasure(self, kind: str, entity_id: str, **ordering: Any) -> dict[str, Any]:
+        """A contact.erasure.v1 or conversation.erasure.v1 event (kind: "contact" or "conversation"), without a
+        version unless one is given (an erasure is final)."""
+        event = self.event(f"{kind}.erasure.v1", {"id": entity_id}, version=None)
+        event.pop("version")
+        return {**event, **ordering}
+
 
 def bus_body(event: Any, *, detail_type: str | None = None, time: str = "2025-03-03T09:00:01Z") -> str:
     """The SQS body the ingest rule delivers: the EventBridge event around ours."""

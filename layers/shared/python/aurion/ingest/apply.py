@@ -33,6 +33,7 @@ from pg8000.exceptions import DatabaseError
 from aurion.db import Database, Transaction
 from aurion.ingest import events as ev
 from aurion.ingest.entities import BY_TYPE, OWN_ID_KINDS, Entity
+from aurion.ingest.erasure import ERASED_KIND, erase, scrubbed_columns
 from aurion.pg_errors import sqlstate
 
 INGEST_ROLE = "aurion_ingest"
@@ -158,10 +159,17 @@ def apply_batch(tx: Transaction, tenant_id: str, items: list[Received], *, isola
             for item in valid
             if str(item.event.event_id) in foreign
         ]
+    erasures = [item for item in accepted if item.event.type in ERASED_KIND]
+    accepted = [item for item in accepted if item.event.type not in ERASED_KIND]
     written, refused = _write(tx, tenant_id, accepted, isolate=isolate)
     outcome.applied += written
     outcome.unchanged += len(accepted) - len(refused) - written
     outcome.rejected += refused
+    # After the batch's snapshots: an erasure wins over a snapshot of the same batch, whatever their order.
+    ids_by_type: dict[str, list[str]] = {}
+    for item in erasures:
+        ids_by_type.setdefault(item.event.type, []).append(str(item.event.data.id))
+    outcome.applied += erase(tx, tenant_id, ids_by_type)
     record_rejections(tx, tenant_id, outcome.rejected)
     return outcome
 
@@ -217,7 +225,10 @@ def _insert_sql(entity: Entity, rows_param: str) -> str:
     owned = entity.table != "tenants"
     tenant_columns, tenant_values = (["tenant_id"], ["CAST(:tenant_id AS uuid)"]) if owned else ([], [])
     columns = ", ".join([entity.key_column, *tenant_columns, "source_version", *names])
-    values = ", ".join(["id", *tenant_values, "source_version", *names])
+    # A snapshot of an erased row (or of one belonging to an erased contact or conversation) is written with its
+    # personal columns emptied, whatever its version (aurion/ingest/erasure.py).
+    written, scrub_join = scrubbed_columns(entity.table, names)
+    values = ", ".join(["id", *tenant_values, "source_version", *written])
     conflict = "(tenant_id, source_id) WHERE source_id IS NOT NULL" if entity.keyed_by_source_id else "(id)"
     updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in ["source_version", *names])
     return f"""
@@ -228,6 +239,7 @@ def _insert_sql(entity: Entity, rows_param: str) -> str:
         FROM jsonb_to_recordset(CAST(:{rows_param} AS jsonb)) AS r ({record})
         ORDER BY id, source_version DESC
     ) AS incoming
+    {scrub_join}
     ORDER BY id
     ON CONFLICT {conflict} DO UPDATE SET {updates}
     WHERE t.source_version IS NULL OR t.source_version < EXCLUDED.source_version
@@ -254,7 +266,11 @@ def _check(tx: Transaction, tenant_id: str, events: list[ev.Envelope]) -> tuple[
     tenant."""
     wanted: list[tuple[str, str, str, str]] = []  # (event_id, field, kind, id)
     for event in events:
-        entity, event_id = BY_TYPE[event.type], str(event.event_id)
+        event_id = str(event.event_id)
+        if event.type in ERASED_KIND:
+            wanted.append((event_id, "data.id", ERASED_KIND[event.type], str(event.data.id)))
+            continue
+        entity = BY_TYPE[event.type]
         if entity.table in OWN_ID_KINDS:
             wanted.append((event_id, "data.id", entity.table, str(event.data.id)))
         for column, kind in entity.references:

@@ -368,6 +368,53 @@ EVENT_MODELS: tuple[type[Envelope], ...] = (
 )
 
 
+# ---- erasure (right to be forgotten) -----------------------------------------------------------------------------
+
+
+class ErasureTarget(Snapshot):
+    """Which entity to erase: its id, nothing else (an erasure request carries no personal data)."""
+
+
+# An erasure needs no ordering: it is final, whatever arrived before it or arrives after (docs/ingestion.md,
+# "Erasure"). A version or updated_at may still be sent, not both.
+_AT_MOST_ONE_ORDERING: JsonDict = {"not": {"required": ["version", "updated_at"]}}
+
+
+class ErasureEnvelope(Envelope):
+    model_config = ConfigDict(json_schema_extra=_AT_MOST_ONE_ORDERING)
+
+    data: ErasureTarget
+
+    @model_validator(mode="after")
+    def _one_ordering(self) -> Self:
+        if self.version is not None and self.updated_at is not None:
+            raise ValueError("at most one of version or updated_at")
+        return self
+
+    @property
+    def source_version(self) -> int:
+        if self.version is None and self.updated_at is None:
+            return 0
+        return super().source_version
+
+
+class ContactErasureEvent(ErasureEnvelope):
+    """Erase a contact: its name, email and phone number, and what its conversations, surveys and calls hold of it
+    (subjects, comments, follow-up answers, transcripts, phone numbers). Counts and times stay, so metrics do."""
+
+    type: Literal["contact.erasure.v1"]
+
+
+class ConversationErasureEvent(ErasureEnvelope):
+    """Erase one conversation's free text: its subject, its surveys' comments and follow-up answers, its calls'
+    transcripts and phone numbers. The conversation stays (counts, times, team), so metrics do."""
+
+    type: Literal["conversation.erasure.v1"]
+
+
+ERASURE_MODELS: tuple[type[ErasureEnvelope], ...] = (ContactErasureEvent, ConversationErasureEvent)
+
+
 def event_type(model: type[Envelope]) -> str:
     """The `type` a model accepts, e.g. "conversation.v1"."""
     annotation = model.model_fields["type"].annotation
@@ -376,6 +423,7 @@ def event_type(model: type[Envelope]) -> str:
 
 
 EVENT_TYPES: dict[str, type[Envelope]] = {event_type(model): model for model in EVENT_MODELS}
+ERASURE_TYPES: dict[str, type[ErasureEnvelope]] = {event_type(model): model for model in ERASURE_MODELS}
 
 Event = Annotated[
     TenantEvent
@@ -390,6 +438,8 @@ Event = Annotated[
     | ArticleFeedbackEvent
     | EmailMessageEvent
     | CallEvent
-    | LlmRequestEvent,
+    | LlmRequestEvent
+    | ContactErasureEvent
+    | ConversationErasureEvent,
     Field(discriminator="type"),
 ]
