@@ -44,8 +44,10 @@ stop: install ## stop this checkout's make run and every embedded PostgreSQL lef
 test: install ## run the test suite on TEST_WORKERS workers (DATABASE_URL if set, else an embedded PostgreSQL)
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
-fuzz: install ## fuzz every operation of docs/openapi.json through the local gateway: FUZZ_MAX_EXAMPLES (200) each
+fuzz: install ## fuzz every operation of docs/openapi.json (FUZZ_MAX_EXAMPLES, 200 each) and redaction (PII_EXAMPLES, 2000)
 	FUZZ_MAX_EXAMPLES=$(or $(FUZZ_MAX_EXAMPLES),200) $(PY) -m pytest -q tests/e2e/test_fuzz_openapi.py $(PYTEST_ARGS)
+	PII_EXAMPLES=$(or $(PII_EXAMPLES),2000) $(PY) -m pytest -q tests/unit/test_redaction_properties.py \
+		tests/integration/test_redaction_outputs.py tests/integration/test_gateway_access_log.py $(PYTEST_ARGS)
 
 token: install ## print a session token: make token ROLE=tenant_admin TENANT=acme [USER=<uuid>]
 	@$(PY) -m local.token --role "$(ROLE)" --tenant "$(TENANT)" $(USER_ARG)
