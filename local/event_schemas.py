@@ -20,18 +20,24 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 def build_schemas() -> dict[str, dict[str, Any]]:
     """{file name: schema} of every event type."""
     ensure_layer_on_path()
-    from aurion.ingest.events import EVENT_MODELS, event_type
+    from aurion.ingest.events import ERASURE_MODELS, EVENT_MODELS, event_type
 
     schemas = {}
-    for model in EVENT_MODELS:
+    for model in (*EVENT_MODELS, *ERASURE_MODELS):
         name = event_type(model)
         snapshot = model.model_fields["data"].annotation
         schema = model.model_json_schema(mode="validation")
         schema["title"] = name
-        schema["description"] = (
-            f"A {name} event: the envelope and, in data, the whole state of the entity. "
-            "Exactly one of version or updated_at. docs/ingestion.md"
-        )
+        if model in ERASURE_MODELS:
+            schema["description"] = (
+                f"A {name} event: the envelope and, in data, the id of the entity to erase. "
+                f"{' '.join((model.__doc__ or '').split())} At most one of version or updated_at. docs/ingestion.md"
+            )
+        else:
+            schema["description"] = (
+                f"A {name} event: the envelope and, in data, the whole state of the entity. "
+                "Exactly one of version or updated_at. docs/ingestion.md"
+            )
         if snapshot is not None and snapshot.__doc__:
             schema["$defs"][snapshot.__name__]["description"] = " ".join(snapshot.__doc__.split())
         schemas[f"{name}.schema.json"] = {"$schema": DIALECT, "$id": f"{name}.schema.json", **schema}
