@@ -47,7 +47,8 @@ KEY_CAP_DETAIL = f"This tenant already has {MAX_LIVE_KEYS} live API keys; revoke
 CREATE_RESPONSES: dict[int, OpenAPIResponse] = {
     201: {"description": "The new key; `api_key` is the full key, in this response only"},
     409: {
-        "description": "API-key access is off for this tenant: enable it first",
+        "description": f"API-key access is off for this tenant (enable it first), or it already has {MAX_LIVE_KEYS} "
+        "live keys (revoke one first)",
         "content": {"application/json": {"model": ApiKeyProblem}},
     },
 }

@@ -49,7 +49,8 @@ _LIMIT_HEADERS: dict[str, OpenAPIResponseHeader] = {
 SEARCH_RESPONSES: dict[int, OpenAPIResponse] = {
     200: {"description": "Matching calls, newest first, numbers redacted", "headers": _LIMIT_HEADERS},
     429: {
-        "description": "More than 10 searches in the last minute by this user; the refusal is audited",
+        "description": "More than 10 searches in the last minute by this user (every API key of a tenant counts as "
+        "one caller), or the day's search budget is spent (docs/security.md); the refusal is audited",
         "headers": {
             **_LIMIT_HEADERS,
             "Retry-After": {"description": "Seconds until a search is allowed again", "schema": {"type": "integer"}},
