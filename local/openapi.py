@@ -98,6 +98,8 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("get", f"{V1}/export-schedules/{{schedule_id}}"): ("getExportSchedule", "Export schedules"),
     ("patch", f"{V1}/export-schedules/{{schedule_id}}"): ("updateExportSchedule", "Export schedules"),
     ("delete", f"{V1}/export-schedules/{{schedule_id}}"): ("deleteExportSchedule", "Export schedules"),
+    ("get", f"{V1}/imports"): ("listImports", "Imports"),
+    ("get", f"{V1}/imports/{{import_id}}"): ("getImport", "Imports"),
 }
 TAGS = {
     "Conversations": "The dashboard's conversation views: volumes, SLA, CSAT, resolution, teams, insights",
@@ -107,6 +109,7 @@ TAGS = {
     "API keys": "The tenant's public API keys and whether they are switched on (admin roles only)",
     "Exports": "CSV, JSON, Excel and PDF files of a date range (admin roles only)",
     "Export schedules": "Exports made and mailed on a schedule (admin roles only)",
+    "Imports": "Where each bulk import of history stands: rows read, applied, rejected (admin roles only)",
 }
 # The spec's example of each answer, copied beside the contract tests (the project never reads ../shared).
 SPEC_EXAMPLES = REPO_ROOT / "tests" / "contract" / "spec_examples"

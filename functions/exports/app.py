@@ -1,4 +1,5 @@
-"""Export Analytics (v1), admin roles only: create, list, download; and the export schedules."""
+"""Export Analytics (v1), admin roles only: create, list, download; the export schedules; and the status of bulk
+imports (data in, the same admins)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from aurion.exports.schedules import (
     update_schedule,
 )
 from aurion.http import create_app, current_caller
+from aurion.ingest.import_status import get_import, list_imports
 from aurion.logs import logger
 from aurion.models.exports import (
     ExportCreated,
@@ -31,6 +33,7 @@ from aurion.models.exports import (
     ScheduleCreate,
     ScheduleUpdate,
 )
+from aurion.models.imports import ImportDetail, ImportList
 from aurion.tracing import capture_handler
 
 app = create_app(roles=EXPORT_ROLES)
@@ -81,6 +84,16 @@ def change_schedule(schedule_id: str, body: ScheduleUpdate) -> ExportSchedule:
 @app.delete(f"{BASE}/export-schedules/<schedule_id>", responses=DELETED_RESPONSES)
 def remove_schedule(schedule_id: str) -> Response[Any]:
     return delete_schedule(current_caller(app), schedule_id)
+
+
+@app.get(f"{BASE}/imports")
+def imports() -> ImportList:
+    return list_imports(current_caller(app))
+
+
+@app.get(f"{BASE}/imports/<import_id>")
+def import_status(import_id: str) -> ImportDetail:
+    return get_import(current_caller(app), import_id)
 
 
 @capture_handler

@@ -83,10 +83,27 @@ def new_api_key(owner: pg8000.native.Connection, tenant: uuid.UUID) -> str:
     return str(key_id)
 
 
+def new_import(owner: pg8000.native.Connection, tenant: uuid.UUID) -> str:
+    """A bulk import of one file with a rejected line (its status is read, never changed, by the API)."""
+    import_id = uuid.uuid4()
+    owner.run(
+        "INSERT INTO import_files (tenant_id, import_id, file_name, etag, status, lines_done, rows_read, "
+        "rows_applied, rows_rejected) VALUES (:t, :id, 'history.ndjson', 'matrix', 'completed', 3, 3, 2, 1)",
+        t=tenant, id=import_id,
+    )  # fmt: skip
+    owner.run(
+        "INSERT INTO import_rejects (tenant_id, import_id, file_name, line, reason) "
+        "VALUES (:t, :id, 'history.ndjson', 2, 'not a JSON line')",
+        t=tenant, id=import_id,
+    )  # fmt: skip
+    return str(import_id)
+
+
 OBJECT_FACTORIES: dict[str, Callable[[pg8000.native.Connection, uuid.UUID], str]] = {
     "export_id": new_export,
     "schedule_id": new_schedule,
     "key_id": new_api_key,
+    "import_id": new_import,
 }
 
 
@@ -118,11 +135,13 @@ def object_of(owner: pg8000.native.Connection, tenant: uuid.UUID, parameter: str
 
 
 def row_of(owner: pg8000.native.Connection, object_id: str) -> list[Any]:
-    """Every row, in any tenant table, whose id is object_id, as JSON (to prove a request changed nothing)."""
+    """Every row, in any tenant table, whose id is object_id, as JSON (to prove a request changed nothing). An
+    import is named by the import_id of its files' rows."""
     found = []
     for table, column in tenant_uuid_columns(owner):
-        if column == "id":
-            found += owner.run(f"SELECT row_to_json(x)::text FROM {table} x WHERE id = CAST(:id AS uuid)", id=object_id)
+        if column in ("id", "import_id"):
+            sql = f"SELECT row_to_json(x)::text FROM {table} x WHERE {column} = CAST(:id AS uuid)"
+            found += owner.run(sql, id=object_id)
     return found
 
 

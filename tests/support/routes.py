@@ -54,6 +54,8 @@ RECIPES: dict[tuple[str, str], Recipe] = {
     ("GET", f"{V1}/export-schedules/{{schedule_id}}"): Recipe(ADMIN),
     ("PATCH", f"{V1}/export-schedules/{{schedule_id}}"): Recipe(ADMIN, body={"name": "Renamed by the matrix"}),
     ("DELETE", f"{V1}/export-schedules/{{schedule_id}}"): Recipe(ADMIN, success=204),
+    ("GET", f"{V1}/imports"): Recipe(ADMIN),
+    ("GET", f"{V1}/imports/{{import_id}}"): Recipe(ADMIN),
     ("GET", f"{V2}/api-keys/access"): Recipe(ADMIN),
     ("PUT", f"{V2}/api-keys/access"): Recipe(ADMIN, body={"enabled": True}),
     ("POST", f"{V2}/api-keys"): Recipe(ADMIN, success=201, body={"name": "Matrix key"}),
