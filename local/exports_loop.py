@@ -6,7 +6,9 @@
 
 - `ensure_export_resources(endpoint_url)` creates the exports bucket, the queue and its dead-letter queue (the
   template's redrive policy: 3 receives) when missing, and sets EXPORTS_BUCKET / EXPORTS_QUEUE_URL for the
-  functions. Idempotent: moto forgets everything between runs, a real endpoint keeps it.
+  functions. Idempotent: moto forgets everything between runs, a real endpoint keeps it. The bucket gets the
+  template's CORS rule for the local origins (CORS_ALLOWED_ORIGINS), so a page fetches a presigned download as
+  from the deployed bucket, also from a moto started with MOTO_DISABLE_GLOBAL_CORS=true.
 - A background thread long-polls the export queue and hands each batch to the worker function as a Lambda SQS
   event; it deletes the messages the worker did not report as failed (ReportBatchItemFailures), the others come
   back after their visibility timeout and, after 3 receives, move to the DLQ, as in AWS. Every minute (at :00)
@@ -25,11 +27,16 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
+
+from local.cfn import Resolver, load_template
+from local.paths import TEMPLATE
+from local.sam_model import environment_parameters
 
 log = logging.getLogger("local.exports")
 
@@ -71,6 +78,7 @@ def ensure_export_resources(endpoint_url: str | None, name: str = DEFAULT_RESOUR
     )
     with suppress(s3.exceptions.BucketAlreadyOwnedByYou, s3.exceptions.BucketAlreadyExists):
         s3.create_bucket(Bucket=bucket, **location)
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": bucket_cors_rules()})
     dlq_url = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(MAX_RECEIVE_COUNT)})
@@ -85,6 +93,30 @@ def ensure_export_resources(endpoint_url: str | None, name: str = DEFAULT_RESOUR
     os.environ["EXPORTS_QUEUE_URL"] = queue_url
     os.environ.setdefault("EXPORT_MAX_RECEIVES", str(MAX_RECEIVE_COUNT))
     return ExportResources(bucket=bucket, queue_url=queue_url, queue_arn=queue_arn, dlq_url=dlq_url, region=region)
+
+
+# The template's CorsRules property names, as S3's PutBucketCors calls them.
+_CORS_RULE_FIELDS = {
+    "Id": "ID",
+    "AllowedMethods": "AllowedMethods",
+    "AllowedOrigins": "AllowedOrigins",
+    "AllowedHeaders": "AllowedHeaders",
+    "ExposedHeaders": "ExposeHeaders",
+    "MaxAge": "MaxAgeSeconds",
+}
+
+
+def bucket_cors_rules(template_path: Path = TEMPLATE, environ: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+    """ExportsBucket's CORS rules as template.yaml declares them, for this environment's origins (CORS_ALLOWED_ORIGINS
+    stands for CorsAllowedOrigins, as it does for the local gateway): one rule, not a copy of it."""
+    template = load_template(template_path)
+    overrides = environment_parameters(template, os.environ if environ is None else environ)
+    properties = template["Resources"]["ExportsBucket"]["Properties"]
+    resolved = Resolver(template, overrides).resolve(properties.get("CorsConfiguration") or {})
+    return [
+        {_CORS_RULE_FIELDS[name]: value for name, value in rule.items() if name in _CORS_RULE_FIELDS}
+        for rule in resolved.get("CorsRules") or []
+    ]
 
 
 def sqs_event(messages: list[dict[str, Any]], queue_arn: str, region: str) -> dict[str, Any]:
