@@ -30,9 +30,9 @@ from typing import Any
 import pg8000.native
 from pg8000.exceptions import DatabaseError, InterfaceError
 
+from aurion import migrate as schema
 from aurion.db_url import connect_params
 from aurion.logs import log_failure, logger
-from aurion import migrate as schema
 from aurion.pg_errors import server_message, sqlstate
 from aurion.settings import _db_url_from_rds_secret
 
