@@ -40,6 +40,8 @@ EXPECTED: dict[str, tuple[set[str], set[tuple[str, str]]]] = {
     "ExportSchedulerFunction": (set(), {DB, ("sqs:SendMessage", "ExportQueue")}),
     "AggregatorFunction": (set(), {DB}),
     "IngestFunction": (SQS_MANAGED, {DB}),
+    # The bulk path's loader: the import files, nothing else of their bucket.
+    "BulkImportFunction": (SQS_MANAGED, {DB, ("s3:GetObject", "${ImportsBucket.Arn}/imports/*")}),
     # The Custom::Migrations handler: the owner runs the migrations and sets the app role's password.
     "MigrationsFunction": (set(), {DB, ("secretsmanager:GetSecretValue", "DbOwnerSecret|DbOwnerSecretArn")}),
 }
