@@ -22,7 +22,7 @@ export SAM_CLI_TELEMETRY := 0
 # USER given on the command line counts.
 USER_ARG = $(if $(filter command line,$(origin USER)),--user $(USER))
 
-.PHONY: help install run stop test fuzz token seed ingest migrate openapi bench lint typecheck fmt template-lint template-scan sam-build deploy ci clean
+.PHONY: help install run stop test fuzz token seed ingest import migrate openapi bench lint typecheck fmt template-lint template-scan sam-build deploy ci clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -60,6 +60,9 @@ seed: install ## make seed TENANT=<slug> CONVERSATIONS=<n> CALLS=<n> DAYS=<d> SE
 
 ingest: install ## publish events (NDJSON) to make run's ingest bus: make ingest FILE=<path> TENANT=<slug|id>
 	$(PY) -m local.ingest_loop send --file "$(FILE)" --tenant "$(TENANT)"
+
+import: install ## upload a history file (NDJSON, gzip allowed) to make run's import bucket: make import FILE=<path> TENANT=<slug|id>
+	$(PY) -m local.import_loop send --file "$(FILE)" --tenant "$(TENANT)"
 
 migrate: install ## apply migrations: make migrate DATABASE_URL=postgresql://owner@host/db
 	$(PY) -m aurion.migrate --database-url "$$($(PY) -m local.stack admin-url)"

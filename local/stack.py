@@ -295,6 +295,11 @@ def run() -> None:
             ingest_loop = IngestLoop.start(aws_endpoint, invoke=server.gateway.runtime.invoke)
             stack.callback(ingest_loop.stop)
             _say(f"ingest: bus {ingest_loop.resources.bus_name} -> queue polled into the function (make ingest)")
+            from local.import_loop import ImportLoop  # history files: bucket -> notification -> queue -> loader
+
+            import_loop = ImportLoop.start(aws_endpoint, invoke=server.gateway.runtime.invoke)
+            stack.callback(import_loop.stop)
+            _say(f"imports: bucket {import_loop.resources.bucket} -> queue polled into the loader (make import)")
             period = rate_period_s(TEMPLATE, AGGREGATOR_FUNCTION)
             aggregator = RateSchedule.start(AGGREGATOR_FUNCTION, period, server.gateway.runtime.invoke)
             stack.callback(aggregator.stop)
