@@ -63,6 +63,8 @@ SCRUBS: dict[str, Scrub] = {
     ),
 }
 
+_ANY_ERASED = "EXISTS (SELECT FROM ingest_erasures WHERE tenant_id = CAST(:tenant_id AS uuid))"
+
 
 def scrubbed_columns(table: str, names: list[str]) -> tuple[list[str], str]:
     """What a merge into `table` selects for `names` from its incoming rows (aliased `incoming`, with :tenant_id),
@@ -73,8 +75,9 @@ def scrubbed_columns(table: str, names: list[str]) -> tuple[list[str], str]:
         return list(names), ""
     selected = [f"CASE WHEN scrub.erased THEN {scrub.emptied[n]} ELSE {n} END" if n in scrub.emptied else n
                 for n in names]  # fmt: skip
-    # Once per row, however many columns it empties.
-    return selected, f"CROSS JOIN LATERAL (SELECT {scrub.erased} AS erased) AS scrub"
+    # Once per row, however many columns it empties; and not at all while the tenant has erased nothing (the first
+    # EXISTS is uncorrelated: evaluated once per statement, and AND stops at it).
+    return selected, f"CROSS JOIN LATERAL (SELECT {_ANY_ERASED} AND {scrub.erased} AS erased) AS scrub"
 
 
 _TENANT = "CAST(:tenant_id AS uuid)"
