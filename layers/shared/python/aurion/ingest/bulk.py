@@ -41,6 +41,7 @@ from aurion.ingest.apply import (
 )
 from aurion.ingest.bulk_ahead import read_ahead
 from aurion.ingest.bulk_lines import Bad, FileUnreadable, Good, validate
+from aurion.ingest.entities import BY_TYPE, OWN_ID_KINDS
 from aurion.logs import logger
 
 CHUNK_LINES = 10_000
@@ -172,63 +173,73 @@ def _create_tenant(db: Database, file: ImportFile, first: list[tuple[int, bytes]
 class _Chunk:
     goods: list[Good]
     bads: list[tuple[int, str]]
-    staged: bytes
-    types: tuple[str, ...]
+    # One CSV row of staging per good line, in the same order.
+    rows: list[bytes]
+    # (line, field, kind, id) of every id and reference the live path's door checks.
+    named: list[tuple[int, str, str, str]]
+
+    @property
+    def last_line(self) -> int:
+        return max(self.goods[-1].line if self.goods else 0, max((line for line, _ in self.bads), default=0))
 
 
 def _prepared(rest: Iterator[tuple[int, bytes]], chunk_lines: int, tenant_id: str) -> Iterator[_Chunk]:
-    """The file's chunks validated and their staging rows written: what needs no database."""
+    """The file's chunks validated, their staging rows written and their ids listed: what needs no database."""
     while chunk := list(islice(rest, chunk_lines)):
         checked = validate(chunk, tenant_id)
         goods = [item for item in checked if isinstance(item, Good)]
         bads = [(item.line, item.reason) for item in checked if isinstance(item, Bad)]
-        yield _Chunk(goods, bads, _csv(goods), tuple(sorted({good.event.type for good in goods})))
+        yield _Chunk(goods, bads, [_csv_row(good) for good in goods], _named(goods))
+
+
+def _named(goods: list[Good]) -> list[tuple[int, str, str, str]]:
+    named = []
+    for good in goods:
+        entity, data = BY_TYPE[good.event.type], good.event.data
+        if entity.table in OWN_ID_KINDS:
+            named.append((good.line, "data.id", entity.table, str(data.id)))
+        for column, kind in entity.references:
+            value = getattr(data, column)
+            if value is not None:
+                named.append((good.line, f"data.{column}", kind, str(value)))
+    return named
 
 
 def _apply_chunk(db: Database, file: ImportFile, chunk: _Chunk, result: FileResult) -> None:
-    goods, bads, staged, types = chunk.goods, chunk.bads, chunk.staged, chunk.types
     try:
         with ingest_transaction(db, file.tenant_id) as tx:
-            counts = _merge(tx, file, staged, types, goods, bads, isolate=False)
+            counts, types = _merge(tx, file, chunk, isolate=False)
     except DatabaseError as exc:
         if not _event_fault(exc):
             raise
         with ingest_transaction(db, file.tenant_id) as tx:
-            counts = _merge(tx, file, staged, types, goods, bads, isolate=True)
+            counts, types = _merge(tx, file, chunk, isolate=True)
     read, applied, unchanged, rejected = counts
     result.rows_read += read
     result.rows_applied += applied
     result.rows_unchanged += unchanged
     result.rows_rejected += rejected
     if applied:
-        result.tables |= set(bulk_sql.tables_of(set(types)))
+        result.tables |= set(bulk_sql.tables_of(types))
 
 
 def _merge(
-    tx: Transaction,
-    file: ImportFile,
-    staged: bytes,
-    types: tuple[str, ...],
-    goods: list[Good],
-    bads: list[tuple[int, str]],
-    *,
-    isolate: bool,
-) -> tuple[int, int, int, int]:
-    """The chunk's effects and checkpoint in `tx`: (read, applied, unchanged, rejected)."""
-    rejects = list(bads)
+    tx: Transaction, file: ImportFile, chunk: _Chunk, *, isolate: bool
+) -> tuple[tuple[int, int, int, int], set[str]]:
+    """The chunk's effects and checkpoint in `tx`: ((read, applied, unchanged, rejected), the types staged)."""
+    rejects = list(chunk.bads)
+    foreign = _foreign(tx, chunk.named)
+    rejects += sorted(foreign.items())
+    staged = [(good, row) for good, row in zip(chunk.goods, chunk.rows, strict=True) if good.line not in foreign]
+    types = {good.event.type for good, _ in staged}
     applied = 0
-    if goods:
+    if staged:
         tx.execute(bulk_sql.CREATE_STAGE)
-        tx.execute(bulk_sql.COPY_STAGE, stream=[staged])
-        foreign = tx.all(bulk_sql.foreign_sql())
-        rejects += [(int(row["line"]), str(row["reason"])) for row in foreign]
+        tx.execute(bulk_sql.COPY_STAGE, stream=[b"".join(row for _, row in staged)])
         if not isolate:
-            applied = int(tx.value(bulk_sql.merge_sql(types), tenant_id=file.tenant_id))
+            applied = int(tx.value(bulk_sql.merge_sql(tuple(sorted(types))), tenant_id=file.tenant_id))
         else:
-            refused = {line for line, _ in rejects}
-            for good in goods:
-                if good.line in refused:
-                    continue
+            for good, _ in staged:
                 tx.execute("SAVEPOINT bulk_line")
                 try:
                     sql = bulk_sql.merge_sql((good.event.type,), one_line=True)
@@ -239,22 +250,33 @@ def _merge(
                         raise
                     tx.execute("ROLLBACK TO SAVEPOINT bulk_line")
                     rejects.append((good.line, _database_reason(exc)))
-    read = len(goods) + len(bads)
+    read = len(chunk.goods) + len(chunk.bads)
     unchanged = read - len(rejects) - applied
     if rejects:
         rows = [{"line": line, "reason": reason[:_MAX_REASON]} for line, reason in rejects]
         tx.execute(_REJECTS_SQL, **_key(file), rows=json.dumps(rows))
-    last = max(goods[-1].line if goods else 0, max((line for line, _ in bads), default=0))
     tx.execute(
-        _CHECKPOINT_SQL,
-        **_key(file),
-        last=last,
-        read=read,
-        applied=applied,
-        unchanged=unchanged,
+        _CHECKPOINT_SQL, **_key(file), last=chunk.last_line, read=read, applied=applied, unchanged=unchanged,
         rejected=len(rejects),
-    )
-    return read, applied, unchanged, len(rejects)
+    )  # fmt: skip
+    return (read, applied, unchanged, len(rejects)), types
+
+
+def _foreign(tx: Transaction, named: list[tuple[int, str, str, str]]) -> dict[int, str]:
+    """{line: reason} of the lines whose id or references are rows of another tenant (the live path's door,
+    asked once per distinct id)."""
+    if not named:
+        return {}
+    pairs = sorted({(kind, value) for _, _, kind, value in named})
+    taken = {(kind, value) for kind, value in json.loads(tx.value(bulk_sql.FOREIGN_SQL, pairs=json.dumps(pairs)))}
+    if not taken:
+        return {}
+    reasons: dict[int, list[str]] = {}
+    for line, field_name, kind, value in named:
+        if (kind, value) in taken:
+            what = "is the id of another tenant's row" if field_name == "data.id" else "refers to another tenant's row"
+            reasons.setdefault(line, []).append(f"{field_name}: {what} ({kind})")
+    return {line: "; ".join(parts) for line, parts in reasons.items()}
 
 
 _REJECTS_SQL = """
@@ -296,12 +318,14 @@ def _totals(db: Database, file: ImportFile) -> FileResult:
     return FileResult(**row)
 
 
-def _csv(goods: list[Good]) -> bytes:
-    """The staging rows as COPY's CSV: line, type, source version, the snapshot as the live path writes it (the
+def _csv_row(good: Good) -> bytes:
+    """A staging row as COPY's CSV: line, type, source version, the snapshot as the live path writes it (the
     validated model's JSON, quoted, its quotes doubled)."""
-    return b"".join(
-        b'%d,%s,%d,"%s"\n' % (good.line, good.event.type.encode(), good.event.source_version, _quoted(good.event.data))
-        for good in goods
+    return b'%d,%s,%d,"%s"\n' % (
+        good.line,
+        good.event.type.encode(),
+        good.event.source_version,
+        _quoted(good.event.data),
     )
 
 

@@ -1,4 +1,4 @@
-"""The bulk path's SQL: COPY into a staging table, the live path's checks and merge rule over it.
+"""The bulk path's SQL: the live path's reference door, COPY into a staging table, the live path's merge rule.
 
 Staging holds one row per valid line: its number, type, source version and the snapshot (`data`) as the live
 path writes it (the validated model's JSON: the defaults of fields the line left out filled in). The merge is
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from aurion.ingest.entities import BY_TYPE, ENTITIES, OWN_ID_KINDS, Entity
+from aurion.ingest.entities import BY_TYPE, ENTITIES, Entity
 
 STAGE = "aurion_bulk_stage"
 
@@ -27,36 +27,15 @@ CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE} (
 COPY_STAGE = f"COPY {STAGE} (line, type, source_version, data) FROM STDIN WITH (FORMAT csv)"
 
 
-@cache
-def foreign_sql() -> str:
-    """(line, reason) of the staged lines whose id or references are rows of another tenant, through the live
-    path's door (aurion_ingest_foreign_ids); those lines are deleted from staging in the same statement."""
-    pairs = []
-    for entity in ENTITIES:
-        checks = [("data.id", "id", entity.table)] if entity.table in OWN_ID_KINDS else []
-        checks += [(f"data.{column}", column, kind) for column, kind in entity.references]
-        for label, column, kind in checks:
-            pairs.append(
-                f"SELECT line, '{label}' AS field, '{kind}' AS kind, CAST(data ->> '{column}' AS uuid) AS id "
-                f"FROM {STAGE} WHERE type = '{entity.type}' AND data ->> '{column}' IS NOT NULL"
-            )
-    union = "\nUNION ALL\n".join(pairs)
-    return f"""
-WITH pairs AS ({union}),
-taken AS (
-    SELECT f.kind, f.id
-    FROM aurion_ingest_foreign_ids(ARRAY(SELECT kind FROM pairs), ARRAY(SELECT id FROM pairs)) AS f
-),
-bad AS (
-    SELECT p.line,
-           string_agg(p.field || CASE WHEN p.field = 'data.id' THEN ': is the id of another tenant''s row ('
-                                      ELSE ': refers to another tenant''s row (' END || p.kind || ')',
-                      '; ' ORDER BY p.field) AS reason
-    FROM pairs AS p JOIN (SELECT DISTINCT kind, id FROM taken) AS t USING (kind, id)
-    GROUP BY p.line
-),
-gone AS (DELETE FROM {STAGE} AS s USING bad AS b WHERE s.line = b.line RETURNING s.line)
-SELECT b.line, b.reason FROM bad AS b JOIN gone AS g USING (line) ORDER BY b.line
+# Which of the (kind, id) pairs are rows of another tenant, through the live path's door; the pairs travel as
+# one JSON text (pg8000 escapes array parameters element by element, in Python).
+FOREIGN_SQL = """
+WITH pairs AS (
+    SELECT p.value ->> 0 AS kind, CAST(p.value ->> 1 AS uuid) AS id, p.n
+    FROM jsonb_array_elements(CAST(:pairs AS jsonb)) WITH ORDINALITY AS p (value, n)
+)
+SELECT coalesce(json_agg(json_build_array(f.kind, f.id)), '[]')::text
+FROM aurion_ingest_foreign_ids(ARRAY(SELECT kind FROM pairs ORDER BY n), ARRAY(SELECT id FROM pairs ORDER BY n)) AS f
 """
 
 
