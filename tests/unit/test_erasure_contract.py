@@ -10,12 +10,12 @@ import jsonschema
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from aurion.ingest.events import ERASURE_MODELS, Event, event_type
+from aurion.ingest.events import ERASURE_MODELS, Event, LiveEvent, event_type
 from tests.support.database import REPO
 
 DOC = (REPO / "docs" / "ingestion.md").read_text()
 TYPES = [event_type(model) for model in ERASURE_MODELS]
-EVENT = TypeAdapter(Event)
+EVENT = TypeAdapter(LiveEvent)
 
 
 def section(type_: str) -> str:
@@ -45,6 +45,13 @@ def test_the_documented_erasure_field_table_lists_exactly_the_models_fields(type
     model = next(m for m in ERASURE_MODELS if event_type(m) == type_)
     documented = re.findall(r"^\| `([a-z_]+)` \|", section(type_), re.M)
     assert documented == list(model.model_fields["data"].annotation.model_fields)
+
+
+@pytest.mark.parametrize("type_", TYPES)
+def test_an_erasure_is_a_live_event_only_never_a_line_of_an_import_file(type_):
+    # Given the documented example, when the bulk path's union (snapshots only) reads it, then it is refused
+    with pytest.raises(ValidationError):
+        TypeAdapter(Event).validate_json(json.dumps(example(type_)))
 
 
 @pytest.mark.parametrize("type_", TYPES)

@@ -33,34 +33,19 @@ class Scrub:
     emptied: dict[str, str]
 
 
-def _tomb(kind: str, column: str) -> str:
-    return (
-        f"EXISTS (SELECT FROM ingest_erasures AS e WHERE e.tenant_id = CAST(:tenant_id AS uuid) "
-        f"AND e.kind = '{kind}' AND e.entity_id = incoming.{column})"
-    )
-
-
-def _conversation_of_erased_contact(column: str) -> str:
-    return (
-        "EXISTS (SELECT FROM conversations AS v JOIN ingest_erasures AS e ON e.tenant_id = v.tenant_id "
-        f"AND e.kind = 'contacts' AND e.entity_id = v.contact_id WHERE v.id = incoming.{column} "
-        "AND v.tenant_id = CAST(:tenant_id AS uuid))"
-    )
+def _erased(table: str, contact: str | None, conversation: str | None) -> str:
+    """The call of migration 0014's aurion_erased for a row of `table` (columns of `incoming`)."""
+    refs = ", ".join(f"incoming.{column}" if column else "NULL" for column in (contact, conversation))
+    return f"aurion_erased('{table}', incoming.id, {refs})"
 
 
 SCRUBS: dict[str, Scrub] = {
-    "contacts": Scrub(_tomb("contacts", "id"), {"name": "''", "email": "NULL", "phone": "NULL"}),
-    "conversations": Scrub(f"({_tomb('conversations', 'id')} OR {_tomb('contacts', 'contact_id')})", {"subject": "''"}),
+    "contacts": Scrub(_erased("contacts", None, None), {"name": "''", "email": "NULL", "phone": "NULL"}),
+    "conversations": Scrub(_erased("conversations", "contact_id", None), {"subject": "''"}),
     "csat_surveys": Scrub(
-        f"({_tomb('csat_surveys', 'id')} OR {_tomb('conversations', 'conversation_id')} "
-        f"OR {_tomb('contacts', 'contact_id')} OR {_conversation_of_erased_contact('conversation_id')})",
-        {"comment": "NULL", "followup_answer": "NULL"},
+        _erased("csat_surveys", "contact_id", "conversation_id"), {"comment": "NULL", "followup_answer": "NULL"}
     ),
-    "calls": Scrub(
-        f"({_tomb('calls', 'id')} OR {_tomb('conversations', 'conversation_id')} "
-        f"OR {_conversation_of_erased_contact('conversation_id')})",
-        {"phone_number": "''", "transcript": "NULL"},
-    ),
+    "calls": Scrub(_erased("calls", None, "conversation_id"), {"phone_number": "''", "transcript": "NULL"}),
 }
 
 _ANY_ERASED = "EXISTS (SELECT FROM ingest_erasures WHERE tenant_id = CAST(:tenant_id AS uuid))"

@@ -438,6 +438,25 @@ Event = Annotated[
     | ArticleFeedbackEvent
     | EmailMessageEvent
     | CallEvent
+    | LlmRequestEvent,
+    Field(discriminator="type"),
+]
+
+# What the live path accepts: the snapshots and the erasures. Import files (the bulk path) hold snapshots only: an
+# erasure is a request to act now, not history.
+LiveEvent = Annotated[
+    TenantEvent
+    | TeamEvent
+    | UserEvent
+    | ContactEvent
+    | EmailChannelEvent
+    | HelpCenterArticleEvent
+    | ConversationEvent
+    | CsatSurveyEvent
+    | ArticleViewEvent
+    | ArticleFeedbackEvent
+    | EmailMessageEvent
+    | CallEvent
     | LlmRequestEvent
     | ContactErasureEvent
     | ConversationErasureEvent,

@@ -23,7 +23,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from aurion.ingest.apply import Invalid, Rejection, Valid
-from aurion.ingest.events import INT64_MAX, Event
+from aurion.ingest.events import INT64_MAX, LiveEvent
 
 MAX_ERRORS = 10
 
@@ -35,7 +35,7 @@ class BusEvent(BaseModel):
 
     detail_type: str = Field(alias="detail-type")
     time: AwareDatetime | None = None
-    detail: Event
+    detail: LiveEvent
 
     @model_validator(mode="after")
     def _type_agrees(self) -> Self:

@@ -132,3 +132,26 @@ ALTER TABLE ingest_erasures FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON ingest_erasures
     USING (tenant_id = aurion_current_tenant()) WITH CHECK (tenant_id = aurion_current_tenant());
 GRANT SELECT, INSERT ON ingest_erasures TO aurion_ingest;
+
+-- Whether a row about to be merged into `kind` (its id, and the contact and conversation it names) is erased: its
+-- own id tombstoned, or its contact's, or its conversation's, or its conversation belongs to an erased contact.
+-- A function, not SQL inlined into the merge: the merge statement is planned at every batch, and these subqueries
+-- in every type's CTE made planning cost more than executing (13 ms against 0.5 ms per batch, measured). The merge
+-- calls it only once the tenant has a tombstone at all (aurion/ingest/erasure.py).
+CREATE FUNCTION aurion_erased(kind text, id uuid, contact_id uuid, conversation_id uuid) RETURNS boolean
+    LANGUAGE plpgsql STABLE
+    AS $$
+    BEGIN
+        RETURN EXISTS (
+            SELECT FROM ingest_erasures AS e
+            WHERE e.tenant_id = aurion_current_tenant()
+              AND ((e.kind = aurion_erased.kind AND e.entity_id = aurion_erased.id)
+                   OR (e.kind = 'contacts' AND e.entity_id = aurion_erased.contact_id)
+                   OR (e.kind = 'conversations' AND e.entity_id = aurion_erased.conversation_id))
+        ) OR (conversation_id IS NOT NULL AND EXISTS (
+            SELECT FROM conversations AS v
+            JOIN ingest_erasures AS e ON e.tenant_id = v.tenant_id AND e.kind = 'contacts' AND e.entity_id = v.contact_id
+            WHERE v.id = aurion_erased.conversation_id AND v.tenant_id = aurion_current_tenant()
+        ));
+    END $$;
+GRANT EXECUTE ON FUNCTION aurion_erased(text, uuid, uuid, uuid) TO aurion_ingest;
