@@ -315,3 +315,22 @@ def test_a_large_load_leaves_the_planner_statistics_current(ingest_db, owner_con
     after = owner_conn.run("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'calls'")[0][0]
     assert after is not None
     assert after > before
+
+
+def test_a_contact_erased_live_stays_erased_when_an_import_brings_its_snapshot_back(ingest_db, owner_conn, build):
+    # Given a contact erased through the live path (right to be forgotten)
+    from aurion.ingest.consumer import consume
+    from tests.support.ingest_events import messages
+
+    tenant = build.tenant()
+    events = HelpdeskEvents(tenant)
+    contact = events.contact(name="Carla Customer", email="carla@example.org", phone="+33612345678")
+    consume(ingest_db, messages([contact, events.erasure("contact", contact["data"]["id"])]))
+    # When a history file holds a newer snapshot of that contact, with its personal data
+    newer = events.contact(version=9, name="Carla Customer", email="carla@example.org", phone="+33612345678")
+    newer["data"]["id"] = contact["data"]["id"]
+    load_file(ingest_db, import_file(tenant), lines(io.BytesIO(ndjson([newer]))))
+    # Then the row keeps no trace of her name, email or number
+    assert owner_conn.run("SELECT name, email, phone FROM contacts WHERE id = :id", id=contact["data"]["id"]) == [
+        ["", None, None]
+    ]

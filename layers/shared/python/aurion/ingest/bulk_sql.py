@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import cache
 
 from aurion.ingest.entities import BY_TYPE, ENTITIES, Entity
+from aurion.ingest.erasure import scrubbed_columns
 
 STAGE = "aurion_bulk_stage"
 
@@ -57,7 +58,9 @@ def _insert_sql(entity: Entity, one_line: bool) -> str:
     owned = entity.table != "tenants"
     tenant_columns, tenant_values = (["tenant_id"], ["CAST(:tenant_id AS uuid)"]) if owned else ([], [])
     columns = ", ".join([entity.key_column, *tenant_columns, "source_version", *names])
-    values = ", ".join(["id", *tenant_values, "source_version", *names])
+    # Erased rows stay erased: a snapshot of one is written with its personal columns emptied, as live.
+    written, scrub_join = scrubbed_columns(entity.table, names)
+    values = ", ".join(["id", *tenant_values, "source_version", *written])
     conflict = "(tenant_id, source_id) WHERE source_id IS NOT NULL" if entity.keyed_by_source_id else "(id)"
     updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in ["source_version", *names])
     only = " AND s.line = CAST(:line AS bigint)" if one_line else ""
@@ -70,6 +73,7 @@ def _insert_sql(entity: Entity, one_line: bool) -> str:
         WHERE s.type = '{entity.type}'{only}
         ORDER BY r.id, s.source_version DESC
     ) AS incoming
+    {scrub_join}
     ORDER BY id
     ON CONFLICT {conflict} DO UPDATE SET {updates}
     WHERE t.source_version IS NULL OR t.source_version < EXCLUDED.source_version
