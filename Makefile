@@ -41,7 +41,8 @@ run: install ## serve the API on http://127.0.0.1:$(PORT) with demo data (embedd
 stop: install ## stop this checkout's make run and every embedded PostgreSQL left running (make test, seed, migrate)
 	$(PY) -m local.stack stop
 
-test: install ## run the test suite on TEST_WORKERS workers (DATABASE_URL if set, else an embedded PostgreSQL)
+# The template tests transform template.yaml with the SAM CLI's translator, in its venv (tests/support/sam_template.py).
+test: install $(SAM_VENV)/.installed ## run the test suite on TEST_WORKERS workers (DATABASE_URL if set, else an embedded PostgreSQL)
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 fuzz: install ## fuzz every operation of docs/openapi.json (FUZZ_MAX_EXAMPLES, 200 each) and redaction (PII_EXAMPLES, 2000)
@@ -85,7 +86,8 @@ fmt: install ## format the code
 $(SAM_VENV)/.installed:
 	$(PYTHON_BOOTSTRAP) -m venv $(SAM_VENV)
 	$(SAM_VENV)/bin/pip install --quiet --upgrade pip
-	# Its own venv: the SAM CLI pins boto3 and pydantic versions that clash with ours.
+	# Its own venv: the SAM CLI (and its translator, which the template tests run) pins boto3 and pydantic
+	# versions that clash with ours.
 	$(SAM_VENV)/bin/pip install --quiet aws-sam-cli
 	touch $@
 

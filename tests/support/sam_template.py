@@ -1,47 +1,43 @@
-"""template.yaml as CloudFormation receives it: transformed by samtranslator, local code URIs first replaced by the
-S3 URIs `sam package` would upload them to (the translator accepts no other)."""
+"""template.yaml as CloudFormation receives it: transformed by samtranslator (local/sam_transform.py), which runs
+in the SAM CLI's own virtualenv because its pydantic pin clashes with the runtime's (`make test` installs it)."""
 
 from __future__ import annotations
 
-import copy
+import json
 import os
+import subprocess
+import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
+SAM_PYTHON = ROOT / ".sam-venv" / "bin" / "python"
 REGION = "eu-west-1"
 
 
-@lru_cache(maxsize=1)
-def source_template() -> dict[str, Any]:
-    from samtranslator.yaml_helper import yaml_parse
-
-    return yaml_parse(TEMPLATE.read_text())
-
-
-class _NoManagedPolicies:
-    """The translator looks managed policy names up in IAM only for names a template uses; ours uses none."""
-
-    def load(self) -> dict[str, str]:
-        return {}
-
-
-def packaged(template: dict[str, Any]) -> dict[str, Any]:
-    """The template with every local CodeUri / ContentUri replaced by an S3 URI, as `sam package` leaves it."""
-    doc = copy.deepcopy(template)
-    for name, resource in doc["Resources"].items():
-        props = resource.get("Properties", {})
-        for key in ("CodeUri", "ContentUri"):
-            if isinstance(props.get(key), str) and not props[key].startswith("s3://"):
-                props[key] = f"s3://aurion-artifacts/{name}.zip"
-    return doc
+@lru_cache(maxsize=8)
+def _transformed(parameters_json: str) -> str:
+    if not SAM_PYTHON.exists():
+        raise RuntimeError(f"{SAM_PYTHON} is missing: `make test` installs the SAM CLI's virtualenv first")
+    # -P and no PYTHONPATH: local/ (whose token.py would shadow the standard library's) and our packages stay
+    # off that interpreter's path.
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    done = subprocess.run(
+        [str(SAM_PYTHON), "-P", str(ROOT / "local" / "sam_transform.py"), str(TEMPLATE), parameters_json],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+    if done.returncode != 0:
+        sys.stderr.write(done.stderr)
+        raise RuntimeError(f"the SAM transform failed: {done.stderr.strip().splitlines()[-1:]}")
+    return done.stdout
 
 
 def transformed(parameters: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The transformed template (SAM resources expanded into CloudFormation ones)."""
-    from samtranslator.translator.transform import transform
-
-    os.environ.setdefault("AWS_DEFAULT_REGION", REGION)
-    return transform(packaged(source_template()), parameters or {}, _NoManagedPolicies())
+    """The transformed template (SAM resources expanded into CloudFormation ones); a fresh copy each call."""
+    result: dict[str, Any] = json.loads(_transformed(json.dumps(parameters or {}, sort_keys=True)))
+    return result
