@@ -53,7 +53,7 @@ def test_a_new_export_is_listed_as_queued_in_the_spec_shape_plus_its_status(expo
     assert listing.status == 200
     (item,) = listing.body["exports"]
     spec_item = spec_example("get_v1_analytics_exports.json")["exports"][0]
-    assert set(item) == set(spec_item) | {"status", "row_count", "size_bytes", "error"}
+    assert set(item) == set(spec_item) | {"status", "row_count", "size_bytes", "error", "failure_reason"}
     assert item == {
         "export_id": created["export_id"],
         "format": "json",
@@ -70,6 +70,7 @@ def test_a_new_export_is_listed_as_queued_in_the_spec_shape_plus_its_status(expo
         "row_count": None,
         "size_bytes": None,
         "error": None,
+        "failure_reason": None,
     }
 
 
@@ -272,16 +273,19 @@ def test_a_running_export_answers_202_running(exports, owner_conn):
     assert (response.status, response.body["status"]) == (202, "running")
 
 
-def test_a_failed_export_answers_409_with_its_reason(exports, owner_conn):
+def test_a_failed_export_answers_409_with_its_reason_and_its_typed_reason(exports, owner_conn):
     created = exports.create_ok()
     owner_conn.run(
-        "UPDATE exports SET status = 'failed', error = 'Failed after 3 attempts: The database was unavailable' "
-        "WHERE id = :id",
+        "UPDATE exports SET status = 'failed', error = 'Failed after 3 attempts: The database was unavailable', "
+        "failure_reason = 'database' WHERE id = :id",
         id=created["export_id"],
     )
     response = exports.download(created["export_id"])
     assert response.status == 409
-    assert response.body == {"detail": "The export failed: Failed after 3 attempts: The database was unavailable"}
+    assert response.body == {
+        "detail": "The export failed: Failed after 3 attempts: The database was unavailable",
+        "failure_reason": "database",
+    }
 
 
 def presigned_lifetime(response) -> int:

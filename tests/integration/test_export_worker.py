@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 import aurion.exports.worker as worker_module
 from aurion.exports.job import Deadline
 from aurion.exports.worker import handle_message
@@ -16,11 +18,12 @@ SIX_MIB = 6 * 1024 * 1024
 
 def status_of(owner_conn, export_id: str) -> dict:
     row = owner_conn.run(
-        "SELECT status, row_count, size_bytes, error, started_at IS NOT NULL, finished_at IS NOT NULL "
+        "SELECT status, row_count, size_bytes, error, started_at IS NOT NULL, finished_at IS NOT NULL, failure_reason "
         "FROM exports WHERE id = :id",
         id=export_id,
     )[0]
-    return dict(zip(["status", "row_count", "size_bytes", "error", "started", "finished"], row, strict=True))
+    names = ["status", "row_count", "size_bytes", "error", "started", "finished", "failure_reason"]
+    return dict(zip(names, row, strict=True))
 
 
 def test_the_status_goes_queued_running_succeeded_with_row_count_and_size(exports, build, owner_conn, monkeypatch):
@@ -46,6 +49,7 @@ def test_the_status_goes_queued_running_succeeded_with_row_count_and_size(export
     size = len(exports.aws.body(key))
     assert status_of(owner_conn, created["export_id"]) == {
         "status": "succeeded", "row_count": 2, "size_bytes": size, "error": None, "started": True, "finished": True,
+        "failure_reason": None,
     }  # fmt: skip
     assert exports.aws.uploads_in_progress() == []
 
@@ -94,12 +98,15 @@ def test_a_failing_export_is_retried_then_failed_with_its_reason_and_its_message
         assert status_of(owner_conn, created["export_id"])["error"] == (
             f"Attempt {attempt} of 3 failed: Internal error while producing the file; retrying"
         )
+        # a retried attempt is not a failure yet: no typed reason
+        assert status_of(owner_conn, created["export_id"])["failure_reason"] is None
     # Attempt 3, the queue's last: the export is failed, with a reason fit for the admin (no exception text)
     assert len(exports.run_worker()["batchItemFailures"]) == 1
     assert exports.aws.uploads_in_progress() == []
     final = status_of(owner_conn, created["export_id"])
     assert (final["status"], final["finished"]) == ("failed", True)
     assert final["error"] == "Failed after 3 attempts: Internal error while producing the file"
+    assert final["failure_reason"] == "internal"
     # And the queue moves the message to the DLQ instead of a 4th delivery
     assert exports.run_worker()["received"] == 0
     assert exports.aws.depth(exports.aws.dlq_url) == 1
@@ -107,7 +114,12 @@ def test_a_failing_export_is_retried_then_failed_with_its_reason_and_its_message
     # The download says why
     response = exports.download(created["export_id"])
     assert response.status == 409
-    assert response.body["detail"].endswith("Internal error while producing the file")
+    assert response.body == {
+        "detail": "The export failed: Failed after 3 attempts: Internal error while producing the file",
+        "failure_reason": "internal",
+    }
+    # And the listing shows the same typed reason beside the sentence
+    assert exports.item(created["export_id"])["failure_reason"] == "internal"
 
 
 def test_a_malformed_message_is_reported_until_it_reaches_the_dlq_without_crashing_the_batch(exports, build):
@@ -139,8 +151,8 @@ def test_an_export_whose_window_ended_before_it_ran_fails_at_once_and_is_not_ret
     frozen_clock.advance(hours=24, minutes=1)
     assert exports.run_worker()["batchItemFailures"] == []
     state = status_of(owner_conn, created["export_id"])
-    assert (state["status"], state["error"]) == (
-        "failed", "The export's 24-hour window ended before it could be produced",
+    assert (state["status"], state["error"], state["failure_reason"]) == (
+        "failed", "The export's 24-hour window ended before it could be produced", "expired",
     )  # fmt: skip
     assert exports.aws.receive() == []
 
@@ -164,8 +176,8 @@ def test_a_worker_about_to_time_out_stops_cleanly_fails_the_export_and_does_not_
     assert outcome == "failed"  # acknowledged: the same file would time out again
     assert exports.aws.uploads_in_progress() == []
     state = status_of(owner_conn, created["export_id"])
-    assert (state["status"], state["error"]) == (
-        "failed", "The export did not finish in time; try a shorter period or the csv format",
+    assert (state["status"], state["error"], state["failure_reason"]) == (
+        "failed", "The export did not finish in time; try a shorter period or the csv format", "too_large",
     )  # fmt: skip
 
 
@@ -189,3 +201,53 @@ def test_memory_stays_bounded_by_the_part_size_for_a_file_of_several_parts(expor
     assert parts[-1] == 2  # two full parts uploaded while writing, the last 3 MiB on completion
     assert status_of(owner_conn, created["export_id"])["size_bytes"] == 13 * 1024 * 1024
     assert len(exports.aws.body(exports.aws.objects()[0])) == 13 * 1024 * 1024
+
+
+def test_a_period_without_data_is_an_empty_success_with_the_headers_only(exports, owner_conn):
+    # Given a period in which the tenant has no calls at all
+    created = exports.create_ok()
+    # When the worker produces it
+    assert exports.run_worker()["batchItemFailures"] == []
+    # Then it succeeded with 0 rows and no failure reason: the file holds the CSV header line alone
+    state = status_of(owner_conn, created["export_id"])
+    assert (state["status"], state["row_count"], state["failure_reason"]) == ("succeeded", 0, None)
+    (key,) = exports.aws.objects()
+    assert exports.aws.body(key).decode().strip().count("\n") == 0
+    assert exports.aws.body(key).strip() != b""
+
+
+def test_s3_refusing_the_last_attempt_fails_the_export_with_reason_storage(exports, owner_conn, monkeypatch):
+    from botocore.exceptions import ClientError
+
+    # Given S3 refusing the file (an error of botocore's)
+    def refused(out, ctx, config):
+        raise ClientError({"Error": {"Code": "SlowDown", "Message": "Please reduce your request rate."}}, "UploadPart")
+
+    monkeypatch.setattr(worker_module, "write_file", refused)
+    created = exports.create_ok()
+    (message,) = exports.aws.receive()
+    # When the queue's last attempt fails too
+    with pytest.raises(ClientError):  # re-raised: the queue moves the message to the DLQ
+        handle_message(message["Body"], receive_count=3, receipt_handle=None, deadline=Deadline.unlimited())
+    # Then the export is failed as storage, the sentence says so without S3's own words
+    state = status_of(owner_conn, created["export_id"])
+    assert (state["status"], state["failure_reason"]) == ("failed", "storage")
+    assert state["error"] == "Failed after 3 attempts: The file could not be stored"
+
+
+def test_a_database_unavailable_on_the_last_attempt_fails_the_export_with_reason_database(
+    exports, owner_conn, monkeypatch
+):
+    from aurion.errors import ServiceUnavailable
+
+    def unavailable(out, ctx, config):
+        raise ServiceUnavailable("connection refused to 10.0.0.12")
+
+    monkeypatch.setattr(worker_module, "write_file", unavailable)
+    created = exports.create_ok()
+    (message,) = exports.aws.receive()
+    with pytest.raises(ServiceUnavailable):  # re-raised: the queue moves the message to the DLQ
+        handle_message(message["Body"], receive_count=3, receipt_handle=None, deadline=Deadline.unlimited())
+    state = status_of(owner_conn, created["export_id"])
+    assert (state["status"], state["failure_reason"]) == ("failed", "database")
+    assert state["error"] == "Failed after 3 attempts: The database was unavailable"

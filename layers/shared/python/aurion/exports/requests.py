@@ -30,6 +30,7 @@ from aurion.exports.queue import enqueue_export, queue_url
 from aurion.exports.storage import exports_bucket, presigned_download
 from aurion.http import json_response
 from aurion.models.exports import (
+    DownloadFailed,
     DownloadLink,
     DownloadPending,
     ExportCreated,
@@ -67,11 +68,25 @@ DOWNLOAD_RESPONSES: dict[int, OpenAPIResponse] = {
         "headers": {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}},
         "content": {"application/json": {"model": DownloadPending}},
     },
-    409: error_response("The export failed; detail says why"),
+    409: {
+        "description": "The export failed: detail says why, failure_reason what kind of failure it was",
+        "content": {"application/json": {"model": DownloadFailed}},
+    },
     410: error_response("The export is older than 24 hours: it can no longer be downloaded"),
 }
 # Visible ASCII, as the IETF Idempotency-Key draft's examples; long enough for a UUID or a hash.
 _IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
+
+
+class ExportFailed(Conflict):
+    """409 with the typed reason beside the spec's detail."""
+
+    def __init__(self, detail: str, failure_reason: str | None) -> None:
+        super().__init__(detail)
+        self.failure_reason = failure_reason
+
+    def body(self) -> dict[str, Any]:
+        return {"detail": self.detail, "failure_reason": self.failure_reason}
 
 
 def download_url(export_id: str, fmt: str, start_date: date | str, end_date: date | str) -> str:
@@ -124,7 +139,7 @@ RETURNING id::text
 
 _COLUMNS = """
 id::text AS export_id, format, scope, start_date, end_date, tz, include_call_details, include_transcripts,
-include_conversations, status, row_count, size_bytes, error, s3_key, created_at, expires_at
+include_conversations, status, row_count, size_bytes, error, failure_reason, s3_key, created_at, expires_at
 """
 
 BY_IDEMPOTENCY_KEY_SQL = f"""
@@ -260,6 +275,7 @@ def _item(row: dict[str, Any]) -> ExportItem:
         row_count=row["row_count"],
         size_bytes=row["size_bytes"],
         error=row["error"],
+        failure_reason=row["failure_reason"],
     )
 
 
@@ -314,7 +330,7 @@ def download_export(caller: Caller, export_id: str, *, accept: str | None = None
     if outcome == "expired":
         raise Gone("This export has expired: exports can be downloaded for 24 hours")
     if outcome == "failed":
-        raise Conflict(f"The export failed: {row['error'] or 'unknown error'}")
+        raise ExportFailed(f"The export failed: {row['error'] or 'unknown error'}", row["failure_reason"])
     if outcome == "not_ready":
         status = row["status"]
         pending = DownloadPending(detail=f"The export is {status}; retry shortly", status=status)

@@ -1,6 +1,6 @@
 """The export worker: one SQS message {"export_id", "tenant_id"} becomes one file in S3.
 
-Lifecycle of an export: queued -> running -> succeeded | failed.
+Lifecycle of an export: queued -> running -> succeeded | failed (with a typed failure_reason, classify_failure).
 
 - The message is claimed by marking the export running (row locked while it is checked). A message for an
   export that already succeeded or failed is acknowledged and ignored: a duplicate delivery does no work, and
@@ -44,6 +44,7 @@ from aurion.exports.storage import MultipartUpload
 from aurion.exports.writers.csv import write_csv
 from aurion.exports.writers.json import write_json
 from aurion.logs import logger
+from aurion.models.exports import FailureReason
 
 PII_NOTE = "Phone numbers show their last 4 digits, emails are masked, free text is redacted."
 
@@ -109,13 +110,14 @@ WHERE id = CAST(:export_id AS uuid) AND tenant_id = CAST(:tenant_id AS uuid)
 
 MARK_SUCCEEDED_SQL = """
 UPDATE exports SET status = 'succeeded', row_count = :row_count, size_bytes = :size_bytes, error = NULL,
-       finished_at = :now
+       failure_reason = NULL, finished_at = :now
 WHERE id = CAST(:export_id AS uuid) AND tenant_id = CAST(:tenant_id AS uuid)
 """
 
 # A success recorded by a concurrent duplicate delivery is never overwritten by a failure.
 MARK_FAILURE_SQL = """
-UPDATE exports SET status = :status, error = :error, finished_at = CAST(:finished_at AS timestamptz)
+UPDATE exports SET status = :status, error = :error, failure_reason = :failure_reason,
+       finished_at = CAST(:finished_at AS timestamptz)
 WHERE id = CAST(:export_id AS uuid) AND tenant_id = CAST(:tenant_id AS uuid) AND status <> 'succeeded'
 """
 
@@ -200,7 +202,7 @@ def run_export(message: ExportMessage, deadline: Deadline, *, database: Database
             return "duplicate"
         now = clock.utcnow()
         if row["expires_at"] <= now:
-            raise PermanentExportError("The export's 24-hour window ended before it could be produced")
+            raise ExportExpired("The export's 24-hour window ended before it could be produced")
         tx.execute(MARK_RUNNING_SQL, now=now, **ids)
 
     job = _job(row)
@@ -222,20 +224,39 @@ def run_export(message: ExportMessage, deadline: Deadline, *, database: Database
     return "produced"
 
 
-def failure_reason(exc: BaseException) -> str:
-    """A reason fit for the export's `error` (shown to the tenant's admins): no internals, no personal data."""
-    if isinstance(exc, (ExportTimeout, PermanentExportError, ExportNotFound)):
-        return str(exc)
+class ExportExpired(PermanentExportError):
+    """The export's 24 hours ended before a worker could start it."""
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why an attempt failed: a typed reason an admin can act on (FailureReason) and a sentence for `error`.
+    Neither holds internals or personal data: both are shown to the tenant's admins."""
+
+    reason: FailureReason
+    detail: str
+
+
+def classify_failure(exc: BaseException) -> Failure:
+    if isinstance(exc, ExportTimeout):
+        return Failure("too_large", str(exc))
+    if isinstance(exc, ExportExpired):
+        return Failure("expired", str(exc))
+    if isinstance(exc, (PermanentExportError, ExportNotFound)):
+        return Failure("internal", str(exc))
     if isinstance(exc, ServiceUnavailable):
-        return "The database was unavailable"
+        return Failure("database", "The database was unavailable")
     if isinstance(exc, DatabaseError):
-        return "A database query failed"
+        return Failure("database", "A database query failed")
     if type(exc).__module__.startswith(("botocore", "boto3")):
-        return "The file could not be stored"
-    return "Internal error while producing the file"
+        return Failure("storage", "The file could not be stored")
+    return Failure("internal", "Internal error while producing the file")
 
 
-def record_failure(message: ExportMessage, reason: str, *, final: bool, database: Database | None = None) -> None:
+def record_failure(
+    message: ExportMessage, failure: Failure, detail: str, *, final: bool, database: Database | None = None
+) -> None:
+    """Failed (final) with its typed reason, or queued again for the next attempt with the reason in `error` only."""
     db = database or get_database()
     now = clock.utcnow()
     try:
@@ -243,7 +264,8 @@ def record_failure(message: ExportMessage, reason: str, *, final: bool, database
             tx.execute(
                 MARK_FAILURE_SQL,
                 status="failed" if final else "queued",
-                error=reason,
+                error=detail,
+                failure_reason=failure.reason if final else None,
                 finished_at=now if final else None,
                 export_id=message.export_id,
                 tenant_id=message.tenant_id,
@@ -279,11 +301,12 @@ def handle_message(
         # A file too big to finish in time would only time out again: fail it now, with a reason that says so.
         permanent = isinstance(exc, (PermanentExportError, ExportTimeout))
         final = permanent or receive_count >= config.max_receives
-        reason = failure_reason(exc)
+        failure = classify_failure(exc)
+        detail = failure.detail
         if final and not permanent:
-            reason = f"Failed after {receive_count} attempts: {reason}"
+            detail = f"Failed after {receive_count} attempts: {detail}"
         elif not final:
-            reason = f"Attempt {receive_count} of {config.max_receives} failed: {reason}; retrying"
+            detail = f"Attempt {receive_count} of {config.max_receives} failed: {detail}; retrying"
         logger.warning(
             "export attempt failed",
             extra={
@@ -292,9 +315,10 @@ def handle_message(
                 "attempt": receive_count,
                 "final": final,
                 "error_type": type(exc).__name__,
+                "failure_reason": failure.reason,
             },
         )
-        record_failure(message, reason, final=final, database=database)
+        record_failure(message, failure, detail, final=final, database=database)
         if permanent:
             return "failed"
         if receipt_handle:

@@ -2,7 +2,7 @@
 
 Request bodies forbid unknown fields and take booleans strictly, so a typo or a "true" string is a 422
 rather than a silently different export. Responses mirror the spec's examples field for field; the list adds
-status, row_count, size_bytes and error (always present, null while unknown).
+status, row_count, size_bytes, error and failure_reason (always present, null while unknown).
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ MAX_EXPORT_DAYS = 366
 ExportFormat = Literal["csv", "json", "pdf", "xlsx"]
 ExportScope = Literal["voice", "conversations", "all", "sla_quality", "resolution_rates", "performance"]
 ExportStatus = Literal["queued", "running", "succeeded", "failed"]
+# Why a failed export failed, for an admin to act on (docs/exports.md); a period without data is no failure.
+FailureReason = Literal["too_large", "expired", "storage", "database", "internal"]
 Cadence = Literal["daily", "weekly", "monthly"]
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 WEEKDAYS: tuple[str, ...] = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -130,10 +132,23 @@ class ExportItem(SpecModel):
     row_count: int | None
     size_bytes: int | None
     error: str | None
+    failure_reason: FailureReason | None = Field(
+        description=(
+            "Set when status is failed: too_large (shorter period or csv), expired (not started within its 24 "
+            "hours), storage, database (retry later), internal"
+        )
+    )
 
 
 class ExportList(SpecModel):
     exports: list[ExportItem]
+
+
+class DownloadFailed(SpecModel):
+    """The failed export's 409: the spec's {"detail"} plus the typed reason."""
+
+    detail: str
+    failure_reason: FailureReason | None
 
 
 class DownloadPending(SpecModel):
