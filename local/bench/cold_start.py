@@ -9,6 +9,7 @@ server. Target: at most TARGET_MS for import + first invocation. Interpreter sta
 it is the runtime's).
 
     python -m local.bench.cold_start            # prints the markdown table
+    python -m local.bench.cold_start --runs 7 CallSearchFunction ExportWorkerFunction   # only those
 
     from local.bench.cold_start import measure_cold_starts, render_markdown
     rows = measure_cold_starts()                # list[ColdStart], one per function
@@ -195,17 +196,20 @@ def _start_moto() -> tuple[subprocess.Popen[bytes], str]:
     return process, f"http://127.0.0.1:{port}"
 
 
-def measure_cold_starts(server_url: str | None = None, runs: int = RUNS) -> list[ColdStart]:
+def measure_cold_starts(
+    server_url: str | None = None, runs: int = RUNS, only: frozenset[str] | None = None
+) -> list[ColdStart]:
     """One ColdStart per function of template.yaml: the median of `runs` fresh processes (a few seconds each).
 
     server_url: a PostgreSQL superuser URL whose server gets the database aurion_cold_start (dropped and made
     anew); default DATABASE_URL, else the embedded server of `make bench` (stopped after if started for this).
+    only: the template logical ids to measure (default every function), to compare one change quickly.
     """
     if server_url is None:
         from local.bench.server import bench_server
 
         with bench_server() as url:
-            return measure_cold_starts(url, runs)
+            return measure_cold_starts(url, runs, only)
     from local.paths import REPO_ROOT, SHARED_LAYER, TEMPLATE, ensure_layer_on_path
 
     ensure_layer_on_path()
@@ -243,6 +247,8 @@ def measure_cold_starts(server_url: str | None = None, runs: int = RUNS) -> list
         model = load_api_model(TEMPLATE, REPO_ROOT)
         rows = []
         for logical_id, spec in sorted(model.functions.items()):
+            if only is not None and logical_id not in only:
+                continue
             event = _sample_event(REPO_ROOT / "events", spec.code_dir.name)
             # The template's literal variables (POWERTOOLS_*, …) unless set here, as the local runtime does.
             env = {**spec.environment, **base, "POWERTOOLS_LOG_LEVEL": "WARNING"}
@@ -295,7 +301,12 @@ def main() -> None:
         _, _, module_path, name, event_path = sys.argv
         print(json.dumps(_child(module_path, name, event_path or None)))
         return
-    rows = measure_cold_starts()
+    # python -m local.bench.cold_start [--runs N] [LogicalId …]: only those functions, N processes each.
+    arguments = sys.argv[1:]
+    runs = RUNS
+    if arguments[:1] == ["--runs"]:
+        runs, arguments = int(arguments[1]), arguments[2:]
+    rows = measure_cold_starts(runs=runs, only=frozenset(arguments) if arguments else None)
     print(render_markdown(rows), end="")
     missed = [row.function for row in rows if not row.target_met]
     if missed:

@@ -1,8 +1,12 @@
-"""Per-user rate limits with the `limits` library, counted in Redis so every Lambda instance shares them.
+"""Per-user rate limits, counted in Redis so every Lambda instance shares them.
 
 Strategy: moving window. "10 per minute" means at most 10 hits in any 60 seconds, so a burst across a
-minute boundary cannot reach 20 as with a fixed window; in Redis it is one short list per user, updated
-atomically by the library's Lua script. A refused hit is not counted.
+minute boundary cannot reach 20 as with a fixed window; in Redis it is one short list of hit times per user
+(newest first, at most `limit` long), checked, pushed and read back by one Lua script in one round trip. A
+refused hit is not counted. The keys and lists are those the `limits` library wrote before (its moving window:
+`<prefix>:<action>/<tenant>/<subject>/<limit>/1/minute`), so instances of either version share one count
+during a deployment. Our own ~40 lines instead of the library: importing `limits` loaded its async storage,
+`redis.asyncio`, `deprecated` and `wrapt`, ~130 ms of the phone search's cold start for a counter.
 
 Storage: `REDIS_URL` (settings.redis_url) when set, otherwise process memory (the single-process local stack).
 
@@ -25,16 +29,13 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import Any, Final
 
 from aurion.errors import RateLimited, rate_limit_headers
 from aurion.logs import logger
 
-if TYPE_CHECKING:
-    from limits import RateLimitItem
-    from limits.strategies import MovingWindowRateLimiter
-# `limits` and `redis` are imported when a limiter is first made: every API function imports this module (the
-# API-key quota), but only the phone search and API-key requests count anything, so the rest never load them.
+# `redis` is imported when a shared limiter is first made: every API function imports this module (the API-key
+# quota), but only the phone search and API-key requests count anything, so the rest never load it.
 
 SEARCH_LIMIT: Final = 10
 # The spec's per-API-key limit.
@@ -44,6 +45,52 @@ WINDOW_SECONDS: Final = 60
 KEY_PREFIX = "aurion-ratelimit"
 REDIS_TIMEOUT_SECONDS: Final = 0.25
 RETRY_SHARED_AFTER_SECONDS: Final = 30.0
+
+# KEYS[1]: the subject's list of hit times, newest first. ARGV: now, limit, window (seconds).
+# Returns {allowed (0/1), hits in the window, the oldest of them (a string: Lua numbers lose digits)}.
+MOVING_WINDOW_LUA: Final = """
+local now = tonumber(ARGV[1])
+local limit = tonumber(ARGV[2])
+local window = tonumber(ARGV[3])
+local since = now - window
+local allowed = 0
+local last = redis.call('lindex', KEYS[1], limit - 1)
+if not (last and tonumber(last) >= since) then
+    redis.call('lpush', KEYS[1], ARGV[1])
+    redis.call('ltrim', KEYS[1], 0, limit - 1)
+    redis.call('expire', KEYS[1], window)
+    allowed = 1
+end
+local low, high, found = 0, redis.call('llen', KEYS[1]) - 1, -1
+while low <= high do
+    local mid = math.floor((low + high) / 2)
+    if tonumber(redis.call('lindex', KEYS[1], mid)) >= since then
+        found = mid
+        low = mid + 1
+    else
+        high = mid - 1
+    end
+end
+if found < 0 then
+    return {allowed, 0, ARGV[1]}
+end
+return {allowed, found + 1, redis.call('lindex', KEYS[1], found)}
+"""
+
+
+class RateLimitStoreError(Exception):
+    """The shared store did not answer (connection refused, timeout, an error reply)."""
+
+
+@dataclass(frozen=True)
+class LimitItem:
+    """`amount` hits per minute for the action `namespace`."""
+
+    namespace: str
+    amount: int
+
+    def key_for(self, tenant_id: str, subject: str) -> str:
+        return f"{self.namespace}/{tenant_id}/{subject}/{self.amount}/1/minute"
 
 
 @dataclass(frozen=True)
@@ -63,33 +110,88 @@ class RateLimitDecision:
         return RateLimited(detail, limit=self.limit, retry_after=max(1, self.reset_after), remaining=self.remaining)
 
 
+def _decision(
+    item: LimitItem, allowed: bool, hits: int, oldest: float, now: float, *, degraded: bool
+) -> RateLimitDecision:
+    return RateLimitDecision(
+        allowed=allowed,
+        limit=item.amount,
+        remaining=max(0, item.amount - hits),
+        reset_after=max(0, math.ceil(oldest + WINDOW_SECONDS - now)),
+        degraded=degraded,
+    )
+
+
+class MemoryWindows:
+    """This execution environment's moving windows: hit times per key, oldest first, at most `limit` kept."""
+
+    def __init__(self) -> None:
+        self._hits: dict[str, list[float]] = {}
+        self._swept_at = 0.0
+
+    def hit(self, key: str, limit: int, now: float) -> tuple[bool, int, float]:
+        """(allowed, hits in the window after this one, the oldest of them)."""
+        self._sweep(now)
+        since = now - WINDOW_SECONDS
+        hits = [stamp for stamp in self._hits.get(key, ()) if stamp >= since]
+        allowed = len(hits) < limit
+        if allowed:
+            hits.append(now)
+        self._hits[key] = hits[-limit:]
+        return allowed, len(hits), hits[0] if hits else now
+
+    def _sweep(self, now: float) -> None:
+        # Subjects that stopped calling would otherwise stay in memory for the environment's life.
+        if now - self._swept_at < WINDOW_SECONDS:
+            return
+        self._swept_at = now
+        since = now - WINDOW_SECONDS
+        for key in [key for key, hits in self._hits.items() if not hits or hits[-1] < since]:
+            del self._hits[key]
+
+
+class RedisWindows:
+    """The shared moving windows: one Lua script per hit on the sync client (connected on first use)."""
+
+    def __init__(self, redis_url: str, key_prefix: str) -> None:
+        import redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
+
+        self._errors: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
+        self.key_prefix = key_prefix
+        client: Any = redis.Redis.from_url(
+            redis_url,
+            socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+            socket_timeout=REDIS_TIMEOUT_SECONDS,
+            # One retry for a pooled connection that went stale while the environment was frozen.
+            retry=Retry(NoBackoff(), 1),
+        )
+        self._script: Any = client.register_script(MOVING_WINDOW_LUA)
+
+    def hit(self, key: str, limit: int, now: float) -> tuple[bool, int, float]:
+        try:
+            allowed, hits, oldest = self._script(
+                keys=[f"{self.key_prefix}:{key}"], args=[repr(now), limit, WINDOW_SECONDS]
+            )
+        except self._errors as exc:
+            raise RateLimitStoreError(type(exc).__name__) from exc
+        return bool(allowed), int(hits), float(oldest)
+
+
 class UserRateLimiter:
     """`limit` requests per minute per (tenant, user) for one named action."""
 
     def __init__(self, action: str, limit: int, redis_url: str | None, *, key_prefix: str = KEY_PREFIX) -> None:
-        from limits import RateLimitItemPerMinute
-        from limits.errors import ConfigurationError
-        from limits.storage import storage_from_string
-        from limits.strategies import MovingWindowRateLimiter
-        from redis.backoff import NoBackoff
-        from redis.retry import Retry
-
         self.redis_url = redis_url
-        self.item: RateLimitItem = RateLimitItemPerMinute(limit, namespace=action)
-        self._shared: MovingWindowRateLimiter | None = None
-        self._local: MovingWindowRateLimiter | None = None
+        self.item = LimitItem(namespace=action, amount=limit)
+        self._shared: RedisWindows | None = None
+        self._local: MemoryWindows | None = None
         self._shared_down_until = 0.0
         if redis_url:
             try:
-                storage = storage_from_string(
-                    redis_url,
-                    key_prefix=key_prefix,
-                    wrap_exceptions=True,
-                    socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
-                    socket_timeout=REDIS_TIMEOUT_SECONDS,
-                    retry=Retry(NoBackoff(), 1),  # type: ignore[arg-type]
-                )
-            except (ConfigurationError, ValueError) as exc:
+                self._shared = RedisWindows(redis_url, key_prefix)
+            except ValueError as exc:
                 # A REDIS_URL that names no Redis is a deployment mistake: say so loudly, keep searches answered.
                 logger.error(
                     "REDIS_URL is not a usable Redis URL, counting in this instance",
@@ -97,52 +199,35 @@ class UserRateLimiter:
                 )
                 self._shared_down_until = math.inf
                 self._shared = None
-            else:
-                self._shared = MovingWindowRateLimiter(storage)
 
-    def _local_limiter(self) -> MovingWindowRateLimiter:
+    def _local_windows(self) -> MemoryWindows:
         if self._local is None:
-            from limits.storage import MemoryStorage
-            from limits.strategies import MovingWindowRateLimiter
-
-            self._local = MovingWindowRateLimiter(MemoryStorage())
+            self._local = MemoryWindows()
         return self._local
 
-    def _decide(
-        self, limiter: MovingWindowRateLimiter, identifiers: tuple[str, str], *, degraded: bool
-    ) -> RateLimitDecision:
-        allowed = limiter.hit(self.item, *identifiers)
-        stats = limiter.get_window_stats(self.item, *identifiers)
-        return RateLimitDecision(
-            allowed=allowed,
-            limit=self.item.amount,
-            remaining=max(0, stats.remaining),
-            reset_after=max(0, math.ceil(stats.reset_time - time.time())),
-            degraded=degraded,
-        )
-
     def hit(self, tenant_id: str, user_id: str) -> RateLimitDecision:
-        from limits.errors import StorageError
-
-        identifiers = (tenant_id, user_id.casefold())
+        key = self.item.key_for(tenant_id, user_id.casefold())
         if self._shared is not None and time.monotonic() >= self._shared_down_until:
+            now = time.time()
             try:
-                decision = self._decide(self._shared, identifiers, degraded=False)
-            except StorageError as exc:
+                allowed, hits, oldest = self._shared.hit(key, self.item.amount, now)
+            except RateLimitStoreError as exc:
                 self._shared_down_until = time.monotonic() + RETRY_SHARED_AFTER_SECONDS
                 logger.warning(
                     "rate-limit store unreachable, counting in this instance until it is back",
                     extra={
                         "action": self.item.namespace,
-                        "error_type": type(exc.storage_error).__name__,
+                        "error_type": str(exc),
                         "retry_shared_after_s": RETRY_SHARED_AFTER_SECONDS,
                     },
                 )
             else:
-                if decision.allowed:
-                    self._local_limiter().hit(self.item, *identifiers)  # the shadow for an outage
-                return decision
-        return self._decide(self._local_limiter(), identifiers, degraded=bool(self.redis_url))
+                if allowed:
+                    self._local_windows().hit(key, self.item.amount, now)  # the shadow for an outage
+                return _decision(self.item, allowed, hits, oldest, now, degraded=False)
+        now = time.time()
+        allowed, hits, oldest = self._local_windows().hit(key, self.item.amount, now)
+        return _decision(self.item, allowed, hits, oldest, now, degraded=bool(self.redis_url))
 
 
 _limiters: dict[str, UserRateLimiter] = {}
