@@ -86,7 +86,7 @@ def _one() -> TypeAdapter[ev.Envelope]:
 
 
 @cache
-def _many() -> TypeAdapter[list[ev.Envelope]]:
+def _many() -> TypeAdapter[list[ev.Event]]:
     return TypeAdapter(list[ev.Event])
 
 
@@ -98,7 +98,7 @@ def validate(numbered: list[tuple[int, bytes]], tenant_id: str) -> list[Good | B
     """
     candidates = [(n, raw) for n, raw in numbered if raw.strip()]
     results: list[Good | Bad] = []
-    events: list[ev.Envelope] | None = None
+    events: list[ev.Event] | None = None
     if candidates and all(len(raw) <= MAX_LINE_BYTES for _, raw in candidates):
         try:
             events = _many().validate_json(b"[" + b",".join(raw for _, raw in candidates) + b"]")
