@@ -176,3 +176,24 @@ def test_an_erasure_with_both_orderings_is_rejected_as_invalid(ingest_db, owner_
     assert report.rejected == 1
     (reason,) = owner_conn.run("SELECT reason FROM ingest_rejections WHERE tenant_id = :t", t=tenant)[0]
     assert "at most one of version or updated_at" in reason
+
+
+def test_a_survey_and_a_call_that_arrive_before_their_conversation_of_an_erased_contact_are_emptied_with_it(
+    ingest_db, owner_conn, build
+):
+    # Given a contact erased before anything of theirs arrived
+    tenant, events = _tenant(build, ingest_db)
+    history = _contact_with_history(events)
+    consume(ingest_db, messages([history["contact"], events.erasure("contact", history["contact"]["data"]["id"])]))
+    # And a survey (naming no contact) and a call of their conversation, arriving before the conversation
+    survey = {**history["survey"], "data": {**history["survey"]["data"], "contact_id": None}}
+    consume(ingest_db, messages([survey, history["call"]]))
+
+    # When the conversation arrives
+    consume(ingest_db, messages([history["conversation"]]))
+
+    # Then the survey's words and the call's transcript and number are emptied with it
+    rows = _rows(owner_conn, tenant)
+    assert rows["conversations"] == ERASED["conversations"]
+    assert rows["csat_surveys"] == ERASED["csat_surveys"]
+    assert rows["calls"] == [["", "", None, "resolved"]]

@@ -33,7 +33,7 @@ from pg8000.exceptions import DatabaseError
 from aurion.db import Database, Transaction
 from aurion.ingest import events as ev
 from aurion.ingest.entities import BY_TYPE, OWN_ID_KINDS, Entity
-from aurion.ingest.erasure import ERASED_KIND, erase, scrubbed_columns
+from aurion.ingest.erasure import ERASED_KIND, erase, erase_late_arrivals, scrubbed_columns
 from aurion.pg_errors import sqlstate
 
 INGEST_ROLE = "aurion_ingest"
@@ -170,6 +170,7 @@ def apply_batch(tx: Transaction, tenant_id: str, items: list[Received], *, isola
     for item in erasures:
         ids_by_type.setdefault(item.event.type, []).append(str(item.event.data.id))
     outcome.applied += erase(tx, tenant_id, ids_by_type)
+    erase_late_arrivals(tx, tenant_id, [str(i.event.data.id) for i in accepted if i.event.type == "conversation.v1"])
     record_rejections(tx, tenant_id, outcome.rejected)
     return outcome
 

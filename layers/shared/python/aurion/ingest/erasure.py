@@ -144,3 +144,27 @@ def erase(tx: Transaction, tenant_id: str, ids_by_type: dict[str, list[str]]) ->
         if ids:
             erased += int(tx.value(_SQL[type_], tenant_id=tenant_id, ids=json.dumps(ids)))
     return erased
+
+
+# Conversations of the batch that belong to an erased contact but are not tombstoned themselves: they arrived
+# after the contact's erasure, possibly after their own surveys and calls (events come in any order), which the
+# merge could not tie to the contact then. Erasing them as conversations reaches those too.
+_LATE_SQL = f"""
+SELECT v.id::text AS id FROM conversations AS v
+WHERE EXISTS (SELECT FROM ingest_erasures WHERE tenant_id = {_TENANT})
+  AND v.tenant_id = {_TENANT}
+  AND v.id IN (SELECT CAST(value AS uuid) FROM jsonb_array_elements_text(CAST(:ids AS jsonb)))
+  AND EXISTS (SELECT FROM ingest_erasures AS e
+              WHERE e.tenant_id = {_TENANT} AND e.kind = 'contacts' AND e.entity_id = v.contact_id)
+  AND NOT EXISTS (SELECT FROM ingest_erasures AS e
+                  WHERE e.tenant_id = {_TENANT} AND e.kind = 'conversations' AND e.entity_id = v.id)
+"""
+
+
+def erase_late_arrivals(tx: Transaction, tenant_id: str, conversation_ids: list[str]) -> None:
+    """After a batch's snapshots: erase its conversations that belong to an erased contact (see _LATE_SQL)."""
+    if not conversation_ids:
+        return
+    rows = tx.all(_LATE_SQL, tenant_id=tenant_id, ids=json.dumps(sorted(set(conversation_ids))))
+    if rows:
+        erase(tx, tenant_id, {"conversation.erasure.v1": [row["id"] for row in rows]})
