@@ -91,13 +91,14 @@ def ensure_ingest_resources(endpoint_url: str | None, name: str = DEFAULT_RESOUR
 
 
 def template_batching(template_path: Path = TEMPLATE) -> tuple[int, float]:
-    """(BatchSize, MaximumBatchingWindowInSeconds) of the ingest function's SQS event in template.yaml."""
-    function = load_template(template_path)["Resources"][INGEST_FUNCTION]
-    for event in function["Properties"]["Events"].values():
-        if event["Type"] == "SQS":
-            properties = event["Properties"]
+    """(BatchSize, MaximumBatchingWindowInSeconds) of the ingest function's event source mapping in template.yaml."""
+    for resource in load_template(template_path)["Resources"].values():
+        properties = resource.get("Properties", {})
+        if resource["Type"] == "AWS::Lambda::EventSourceMapping" and properties.get("FunctionName") == {
+            "Ref": INGEST_FUNCTION
+        }:
             return int(properties["BatchSize"]), float(properties.get("MaximumBatchingWindowInSeconds", 0))
-    raise ValueError(f"{INGEST_FUNCTION} has no SQS event in {template_path}")
+    raise ValueError(f"{INGEST_FUNCTION} has no event source mapping in {template_path}")
 
 
 def direct_invoke() -> Invoke:

@@ -13,9 +13,14 @@ from tests.support.sam_template import transformed
 
 # Every function: CloudWatch Logs, X-Ray segments and its VPC network interfaces (they grant no data access).
 COMMON_MANAGED = {"AWSLambdaBasicExecutionRole", "AWSXrayWriteOnlyAccess", "AWSLambdaVPCAccessExecutionRole"}
-# SAM's SQS event source attaches this AWS managed policy (receive/delete on any queue); a known limit.
-SQS_MANAGED = {"AWSLambdaSQSQueueExecutionRole"}
 DB = ("secretsmanager:GetSecretValue", "AppDbSecret|DbSecretArn")
+
+
+def consumes(queue: str) -> set[tuple[str, str]]:
+    """What an SQS event source mapping needs of its queue (SAM's SQS event would attach the managed
+    AWSLambdaSQSQueueExecutionRole instead: receive and delete on every queue of the account)."""
+    return {(action, queue) for action in ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")}
+
 
 EXPECTED: dict[str, tuple[set[str], set[tuple[str, str]]]] = {
     "AuthorizerFunction": (set(), {DB, ("secretsmanager:GetSecretValue", "SessionSecret|SessionSecretArn")}),
@@ -29,19 +34,23 @@ EXPECTED: dict[str, tuple[set[str], set[tuple[str, str]]]] = {
         {DB, ("sqs:SendMessage", "ExportQueue"), ("s3:GetObject", "${ExportsBucket.Arn}/exports/*")},
     ),
     "ExportWorkerFunction": (
-        SQS_MANAGED,
+        set(),
         {
             DB,
             ("s3:PutObject", "${ExportsBucket.Arn}/exports/*"),
             ("s3:AbortMultipartUpload", "${ExportsBucket.Arn}/exports/*"),
             ("sqs:ChangeMessageVisibility", "ExportQueue"),
-        },
+        }
+        | consumes("ExportQueue"),
     ),
     "ExportSchedulerFunction": (set(), {DB, ("sqs:SendMessage", "ExportQueue")}),
     "AggregatorFunction": (set(), {DB}),
-    "IngestFunction": (SQS_MANAGED, {DB}),
+    "IngestFunction": (set(), {DB} | consumes("IngestQueue")),
     # The bulk path's loader: the import files, nothing else of their bucket.
-    "BulkImportFunction": (SQS_MANAGED, {DB, ("s3:GetObject", "${ImportsBucket.Arn}/imports/*")}),
+    "BulkImportFunction": (
+        set(),
+        {DB, ("s3:GetObject", "${ImportsBucket.Arn}/imports/*")} | consumes("ImportQueue"),
+    ),
     # The Custom::Migrations handler: the owner runs the migrations and sets the app role's password.
     "MigrationsFunction": (set(), {DB, ("secretsmanager:GetSecretValue", "DbOwnerSecret|DbOwnerSecretArn")}),
 }
