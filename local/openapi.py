@@ -92,6 +92,7 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("delete", f"{V2}/api-keys/{{key_id}}"): ("revokeApiKey", "API keys"),
     ("post", f"{V1}/export"): ("createExport", "Exports"),
     ("get", f"{V1}/exports"): ("listExports", "Exports"),
+    ("get", f"{V1}/exports/{{export_id}}"): ("getExport", "Exports"),
     ("get", f"{V1}/export/{{export_id}}/download"): ("downloadExport", "Exports"),
     ("get", f"{V1}/export-schedules"): ("listExportSchedules", "Export schedules"),
     ("post", f"{V1}/export-schedules"): ("createExportSchedule", "Export schedules"),
@@ -118,7 +119,17 @@ SPEC_EXAMPLES = REPO_ROOT / "tests" / "contract" / "spec_examples"
 # The fields this API adds to a spec shape (docs/exports.md: where an asynchronous export stands), so that the
 # example still fits the schema: an export as the listing shows it right after it was created.
 _EXAMPLE_ADDITIONS: dict[str, dict[str, dict[str, Any]]] = {
-    "get_v1_analytics_exports": {"exports": {"status": "queued", "row_count": None, "size_bytes": None, "error": None}},
+    "get_v1_analytics_exports": {
+        "exports": {
+            "status": "queued",
+            "row_count": None,
+            "size_bytes": None,
+            "error": None,
+            "failure_reason": None,
+            "rows_written": None,
+            "progress_at": None,
+        }
+    },
 }
 
 

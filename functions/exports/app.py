@@ -11,7 +11,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from aurion.auth.roles import EXPORT_ROLES
-from aurion.exports.requests import DOWNLOAD_RESPONSES, create_export, download_export, list_exports
+from aurion.exports.requests import DOWNLOAD_RESPONSES, create_export, download_export, get_export, list_exports
 from aurion.exports.schedules import (
     CREATED_RESPONSES,
     DELETED_RESPONSES,
@@ -26,6 +26,7 @@ from aurion.ingest.import_status import get_import, list_imports
 from aurion.logs import logger
 from aurion.models.exports import (
     ExportCreated,
+    ExportItem,
     ExportList,
     ExportRequest,
     ExportSchedule,
@@ -54,6 +55,11 @@ def create(body: ExportRequest, idempotency_key: IdempotencyKey = None) -> Expor
 @app.get(f"{BASE}/exports")
 def recent() -> ExportList:
     return list_exports(current_caller(app))
+
+
+@app.get(f"{BASE}/exports/<export_id>")
+def one_export(export_id: str) -> ExportItem:
+    return get_export(current_caller(app), export_id)
 
 
 @app.get(f"{BASE}/export/<export_id>/download", responses=DOWNLOAD_RESPONSES)

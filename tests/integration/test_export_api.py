@@ -53,7 +53,8 @@ def test_a_new_export_is_listed_as_queued_in_the_spec_shape_plus_its_status(expo
     assert listing.status == 200
     (item,) = listing.body["exports"]
     spec_item = spec_example("get_v1_analytics_exports.json")["exports"][0]
-    assert set(item) == set(spec_item) | {"status", "row_count", "size_bytes", "error", "failure_reason"}
+    added = {"status", "row_count", "size_bytes", "error", "failure_reason", "rows_written", "progress_at"}
+    assert set(item) == set(spec_item) | added
     assert item == {
         "export_id": created["export_id"],
         "format": "json",
@@ -71,6 +72,8 @@ def test_a_new_export_is_listed_as_queued_in_the_spec_shape_plus_its_status(expo
         "size_bytes": None,
         "error": None,
         "failure_reason": None,
+        "rows_written": None,
+        "progress_at": None,
     }
 
 
@@ -377,3 +380,24 @@ def test_calls_of_the_period_are_in_the_downloaded_file(exports, build):
     lines = data.decode().splitlines()
     assert len(lines) == 2
     assert ",ticket_created," in lines[1]
+
+
+def test_one_export_answers_as_its_listing_item_and_another_tenants_is_a_404(exports, build):
+    # Given an export of acme's
+    created = exports.create_ok()
+    # When an admin reads it by id, it is the listing's item
+    response = exports.request("GET", f"/api/v1/analytics/exports/{created['export_id']}")
+    assert response.status == 200
+    assert response.body == exports.item(created["export_id"])
+    # And for another tenant's admin, for an unknown id and for an id that is not a UUID, it does not exist
+    globex = build.tenant("globex-" + uuid.uuid4().hex[:6])
+    other = exports.request("GET", f"/api/v1/analytics/exports/{created['export_id']}", tenant=globex)
+    unknown = exports.request("GET", "/api/v1/analytics/exports/0b1c5d0e-0000-4000-8000-000000000001")
+    not_uuid = exports.request("GET", "/api/v1/analytics/exports/nope")
+    assert [other.status, unknown.status, not_uuid.status] == [404, 404, 404]
+
+
+def test_one_export_is_for_admins_only(exports):
+    created = exports.create_ok()
+    response = exports.request("GET", f"/api/v1/analytics/exports/{created['export_id']}", role="tenant_owner")
+    assert response.status == 403

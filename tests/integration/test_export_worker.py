@@ -251,3 +251,60 @@ def test_a_database_unavailable_on_the_last_attempt_fails_the_export_with_reason
     state = status_of(owner_conn, created["export_id"])
     assert (state["status"], state["failure_reason"]) == ("failed", "database")
     assert state["error"] == "Failed after 3 attempts: The database was unavailable"
+
+
+def add_calls(owner_conn, tenant, count: int) -> None:
+    """count completed calls on 2026-03-02, one a second from 08:00 UTC (inside the default period)."""
+    owner_conn.run(
+        "INSERT INTO calls (id, tenant_id, phone_number, direction, started_at, ended_at, duration_seconds, status, "
+        "outcome) SELECT gen_random_uuid(), :t, '+33612345678', 'inbound', "
+        "TIMESTAMPTZ '2026-03-02 08:00:00+00' + n * INTERVAL '1 second', "
+        "TIMESTAMPTZ '2026-03-02 08:01:00+00' + n * INTERVAL '1 second', 60, 'completed', 'resolved' "
+        "FROM generate_series(1, :count) AS n",
+        t=tenant, count=count,
+    )  # fmt: skip
+
+
+def test_a_running_export_records_increasing_rows_written_visible_to_other_connections(
+    exports, owner_conn, monkeypatch
+):
+    # Given 3,000 calls and a checkpoint every 500 rows (the worker's setting, small for the test)
+    add_calls(owner_conn, exports.tenant, 3000)
+    monkeypatch.setenv("EXPORT_PROGRESS_EVERY_ROWS", "500")
+    monkeypatch.setenv("EXPORT_FETCH_ROWS", "200")
+    from aurion.exports.config import get_export_config
+
+    get_export_config.cache_clear()
+    created = exports.create_ok(include_call_details=True)
+    # And an observer on a connection of its own (as the API's would be) at every checkpoint, while the rows'
+    # transaction is still open (the API handler here would share the worker's connection: one process)
+    seen = []
+    original = worker_module._CheckpointWriter.record
+
+    def observe(self, rows_written):
+        original(self, rows_written)
+        seen.append(
+            tuple(
+                owner_conn.run(
+                    "SELECT status, rows_written, progress_at IS NOT NULL FROM exports WHERE id = :id",
+                    id=created["export_id"],
+                )[0]
+            )
+        )
+
+    monkeypatch.setattr(worker_module._CheckpointWriter, "record", observe)
+    try:
+        # When the worker produces it
+        assert exports.run_worker()["batchItemFailures"] == []
+    finally:
+        get_export_config.cache_clear()
+    # Then every checkpoint was visible while it ran, each further than the one before
+    assert [status for status, _, _ in seen] == ["running"] * len(seen)
+    counts = [rows for _, rows, _ in seen]
+    assert counts[:6] == [500, 1000, 1500, 2000, 2500, 3000]
+    assert counts == sorted(counts)
+    assert all(stamped for _, _, stamped in seen)
+    # And once done, rows_written is the final row_count
+    item = exports.item(created["export_id"])
+    assert item["status"] == "succeeded"
+    assert item["rows_written"] == item["row_count"] >= 3000

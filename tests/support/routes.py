@@ -48,6 +48,7 @@ RECIPES: dict[tuple[str, str], Recipe] = {
         ADMIN, body={"format": "csv", "start_date": "2026-02-27", "end_date": "2026-03-09", "scope": "all"}
     ),
     ("GET", f"{V1}/exports"): Recipe(ADMIN),
+    ("GET", f"{V1}/exports/{{export_id}}"): Recipe(ADMIN),
     ("GET", f"{V1}/export/{{export_id}}/download"): Recipe(ADMIN, success=302),
     ("POST", f"{V1}/export-schedules"): Recipe(ADMIN, success=201, body=SCHEDULE_BODY),
     ("GET", f"{V1}/export-schedules"): Recipe(ADMIN),

@@ -30,6 +30,9 @@ class ExportConfig(BaseModel):
     # Rows of detail tables printed in the PDF report (the full data is what csv/json/xlsx are for).
     pdf_detail_rows: int = Field(default=100, ge=0, le=1000)
     pdf_compress: bool = True
+    # Progress checkpoints of a running export (aurion.exports.progress): every so many rows or seconds.
+    progress_every_rows: int = Field(default=50_000, ge=1, le=10_000_000)
+    progress_every_seconds: float = Field(default=5.0, gt=0, le=300)
 
 
 _ENV = {
@@ -41,6 +44,8 @@ _ENV = {
     "EXPORT_PRESIGN_MAX_SECONDS": "presign_max_seconds",
     "EXPORT_PDF_DETAIL_ROWS": "pdf_detail_rows",
     "EXPORT_PDF_COMPRESS": "pdf_compress",
+    "EXPORT_PROGRESS_EVERY_ROWS": "progress_every_rows",
+    "EXPORT_PROGRESS_EVERY_SECONDS": "progress_every_seconds",
 }
 
 

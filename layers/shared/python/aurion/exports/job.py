@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from aurion import clock
 from aurion.db import Transaction
 from aurion.exports.options import ExportOptions
+from aurion.exports.progress import Progress
 from aurion.params import DateRange
 
 
@@ -77,6 +78,8 @@ class DatasetContext:
     job: ExportJob
     deadline: Deadline
     fetch_rows: int = 2000
+    # Rows written so far, recorded at checkpoints while the file is written (None: not reported).
+    progress: Progress | None = None
     # Answers shared by several datasets (the SLA facts feed three), computed once per export.
     cache: dict[str, Any] = field(default_factory=dict)
 

@@ -1,4 +1,4 @@
-"""POST /api/v1/analytics/export, GET /api/v1/analytics/exports, GET /api/v1/analytics/export/{id}/download.
+"""POST /api/v1/analytics/export, GET /api/v1/analytics/exports and /exports/{id}, GET /export/{id}/download.
 
 Admin roles only (EXPORT_ROLES). An export lives 24 hours from its creation: it is listed, and downloadable once
 produced, until `expires_at`; after that the download answers 410 (the S3 object itself is deleted by the
@@ -139,7 +139,8 @@ RETURNING id::text
 
 _COLUMNS = """
 id::text AS export_id, format, scope, start_date, end_date, tz, include_call_details, include_transcripts,
-include_conversations, status, row_count, size_bytes, error, failure_reason, s3_key, created_at, expires_at
+include_conversations, status, row_count, size_bytes, error, failure_reason, rows_written, progress_at, s3_key,
+created_at, expires_at
 """
 
 BY_IDEMPOTENCY_KEY_SQL = f"""
@@ -276,6 +277,8 @@ def _item(row: dict[str, Any]) -> ExportItem:
         size_bytes=row["size_bytes"],
         error=row["error"],
         failure_reason=row["failure_reason"],
+        rows_written=row["rows_written"],
+        progress_at=iso_z(row["progress_at"]),
     )
 
 
@@ -285,6 +288,19 @@ def list_exports(caller: Caller) -> ExportList:
     with tenant_scope(caller, roles=EXPORT_ROLES) as scope:
         rows = scope.tx.all(LIST_SQL, tenant_id=scope.tenant.id, since=since)
     return ExportList(exports=[_item(row) for row in rows])
+
+
+def get_export(caller: Caller, export_id: str) -> ExportItem:
+    """One export as the listing shows it (its progress while it runs); another tenant's is a 404."""
+    try:
+        export_uuid = str(uuid.UUID(export_id))
+    except ValueError:
+        raise NotFound("Export not found") from None
+    with tenant_scope(caller, roles=EXPORT_ROLES) as scope:
+        row = scope.tx.one(BY_ID_SQL, export_id=export_uuid, tenant_id=scope.tenant.id)
+    if row is None:
+        raise NotFound("Export not found")
+    return _item(row)
 
 
 def asks_for_json(accept: str | None) -> bool:

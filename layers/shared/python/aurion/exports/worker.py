@@ -38,6 +38,7 @@ from aurion.exports.datasets import build_datasets
 from aurion.exports.formats import CONTENT_TYPES, SCOPE_LABELS, download_filename, file_extension
 from aurion.exports.job import DatasetContext, Deadline, ExportJob, ExportTimeout
 from aurion.exports.options import ExportOptions
+from aurion.exports.progress import Progress
 from aurion.exports.queue import retry_later
 from aurion.exports.report import report_data
 from aurion.exports.storage import MultipartUpload
@@ -45,6 +46,7 @@ from aurion.exports.writers.csv import write_csv
 from aurion.exports.writers.json import write_json
 from aurion.logs import logger
 from aurion.models.exports import FailureReason
+from aurion.settings import get_settings
 
 PII_NOTE = "Phone numbers show their last 4 digits, emails are masked, free text is redacted."
 
@@ -104,13 +106,19 @@ FOR UPDATE OF e
 """
 
 MARK_RUNNING_SQL = """
-UPDATE exports SET status = 'running', started_at = :now
+UPDATE exports SET status = 'running', started_at = :now, rows_written = 0, progress_at = :now
 WHERE id = CAST(:export_id AS uuid) AND tenant_id = CAST(:tenant_id AS uuid)
+"""
+
+# Only while running: a late checkpoint never overwrites a finished export's state.
+RECORD_PROGRESS_SQL = """
+UPDATE exports SET rows_written = :rows_written, progress_at = :now
+WHERE id = CAST(:export_id AS uuid) AND tenant_id = CAST(:tenant_id AS uuid) AND status = 'running'
 """
 
 MARK_SUCCEEDED_SQL = """
 UPDATE exports SET status = 'succeeded', row_count = :row_count, size_bytes = :size_bytes, error = NULL,
-       failure_reason = NULL, finished_at = :now
+       failure_reason = NULL, rows_written = :row_count, progress_at = :now, finished_at = :now
 WHERE id = CAST(:export_id AS uuid) AND tenant_id = CAST(:tenant_id AS uuid)
 """
 
@@ -120,6 +128,29 @@ UPDATE exports SET status = :status, error = :error, failure_reason = :failure_r
        finished_at = CAST(:finished_at AS timestamptz)
 WHERE id = CAST(:export_id AS uuid) AND tenant_id = CAST(:tenant_id AS uuid) AND status <> 'succeeded'
 """
+
+
+class _CheckpointWriter:
+    """Records progress on a connection of its own (the rows' transaction stays open until the file is written)."""
+
+    def __init__(self, message: ExportMessage) -> None:
+        self._ids = {"export_id": message.export_id, "tenant_id": message.tenant_id}
+        self._db: Database | None = None
+
+    def record(self, rows_written: int) -> None:
+        if self._db is None:
+            settings = get_settings()
+            self._db = Database(
+                settings.db_url.get_secret_value(),
+                statement_timeout_ms=settings.db_statement_timeout_ms,
+                connect_timeout_s=settings.db_connect_timeout_s,
+            )
+        with self._db.transaction(self._ids["tenant_id"]) as tx:
+            tx.execute(RECORD_PROGRESS_SQL, rows_written=rows_written, now=clock.utcnow(), **self._ids)
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
 
 
 def _job(row: dict[str, Any]) -> ExportJob:
@@ -166,6 +197,9 @@ def write_file(out: Any, ctx: DatasetContext, config: ExportConfig) -> int:
         data = report_data(ctx, detail_rows=config.pdf_detail_rows, generated_at=generated_at)
         return write_pdf(out, data, compress=config.pdf_compress)
     datasets = build_datasets(ctx)
+    if ctx.progress is not None:
+        for dataset in datasets:
+            dataset.rows = ctx.progress.counted(dataset.rows)
     about = _about(job, generated_at, [dataset.name for dataset in datasets])
     if job.options.format == "csv":
         return write_csv(out, datasets)
@@ -212,11 +246,18 @@ def run_export(message: ExportMessage, deadline: Deadline, *, database: Database
         content_disposition=f'attachment; filename="{download_filename(job.options, job.start_date, job.end_date)}"',
         part_size=config.part_size_bytes,
     )
-    with upload:  # aborts the multipart upload on any error
-        with db.transaction(message.tenant_id) as tx:
-            rows = write_file(upload, DatasetContext(tx, job, deadline, config.fetch_rows), config)
-        deadline.check()
-        size = upload.complete()
+    checkpoints = _CheckpointWriter(message)
+    progress = Progress(
+        checkpoints.record, every_rows=config.progress_every_rows, every_seconds=config.progress_every_seconds
+    )
+    try:
+        with upload:  # aborts the multipart upload on any error
+            with db.transaction(message.tenant_id) as tx:
+                rows = write_file(upload, DatasetContext(tx, job, deadline, config.fetch_rows, progress), config)
+            deadline.check()
+            size = upload.complete()
+    finally:
+        checkpoints.close()
 
     with db.transaction(message.tenant_id) as tx:
         tx.execute(MARK_SUCCEEDED_SQL, row_count=rows, size_bytes=size, now=clock.utcnow(), **ids)

@@ -2,7 +2,8 @@
 
 Request bodies forbid unknown fields and take booleans strictly, so a typo or a "true" string is a 422
 rather than a silently different export. Responses mirror the spec's examples field for field; the list adds
-status, row_count, size_bytes, error and failure_reason (always present, null while unknown).
+status, row_count, size_bytes, error, failure_reason, rows_written and progress_at (always present, null while
+unknown).
 """
 
 from __future__ import annotations
@@ -138,6 +139,10 @@ class ExportItem(SpecModel):
             "hours), storage, database (retry later), internal"
         )
     )
+    rows_written: int | None = Field(
+        description="Data rows written so far (at the worker's last checkpoint); null until the worker starts"
+    )
+    progress_at: str | None = Field(description="When rows_written was recorded (UTC); null until the worker starts")
 
 
 class ExportList(SpecModel):
