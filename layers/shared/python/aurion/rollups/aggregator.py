@@ -8,7 +8,11 @@ tenant instead of racing it):
    (`rollup_moved_days`, written by statement triggers, migration 0014), and the days of unanswered
    conversations whose due time passed (they become "breached" with no write);
 2. each family deletes and re-inserts the facts of those days from raw rows (idempotent);
-3. the state row moves the watermark to today and records when and how long.
+3. the state row moves the watermark to today and records when and how long;
+4. after the commit, when the run rebuilt days, the rollup tables whose rows changed by more than autovacuum's
+   analyze threshold are analyzed (aurion_rollup_analyze, migration 0017): autovacuum may be off or late, and a
+   first rebuild otherwise leaves the planner thinking the tables are empty. Outside the tenant's transaction, so
+   its lock is not held during an ANALYZE, and one catalog query when nothing crossed the threshold.
 
 Two clocks, on purpose:
 - the run's `as_of` is aurion.clock's now (or the `now` a caller passes): it says what today is, which days are
@@ -179,13 +183,25 @@ def tenant_ids(db: Database) -> list[str]:
         return [str(row["id"]) for row in tx.all("SELECT aurion_rollup_tenants()::text AS id")]
 
 
+def analyze_rewritten(db: Database) -> list[str]:
+    """ANALYZE the rollup tables that changed enough since their last analyze; the names of those analyzed."""
+    # The counts of rows modified reach the statistics views only when a backend flushes them (at most once a
+    # second, when idle): a run that just committed must flush its own first, or the check misses them.
+    with db.transaction(None) as tx:
+        tx.value("SELECT pg_stat_force_next_flush()")
+    with db.transaction(None) as tx:
+        return [str(row["name"]) for row in tx.all("SELECT aurion_rollup_analyze() AS name")]
+
+
 def run_all(db: Database, *, now: datetime | None = None) -> list[RunResult]:
     """Every tenant; one failing tenant is logged and does not stop the others. Without `now`, each tenant's run
     reads the clock when it starts (a long run over many tenants does not judge the last ones in the past)."""
     results = []
     for tenant_id in tenant_ids(db):
         try:
-            results.append(run_tenant(db, tenant_id, now=now))
+            results.append(result := run_tenant(db, tenant_id, now=now))
+            if result.days_rebuilt:
+                analyze_rewritten(db)
         except Exception as exc:
             log_failure("rollup run failed", exc, tenant_id=tenant_id)
     return results
