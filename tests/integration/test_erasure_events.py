@@ -6,12 +6,16 @@ and reads rows back as the owner.
 
 from __future__ import annotations
 
+import io
+import json
 import uuid
 from collections.abc import Iterator
 
 import pytest
 
 from aurion.db import Database
+from aurion.ingest.bulk import ImportFile, load_file
+from aurion.ingest.bulk_lines import lines
 from aurion.ingest.consumer import consume
 from tests.support.ingest_events import HelpdeskEvents, messages
 
@@ -193,6 +197,34 @@ def test_a_survey_and_a_call_that_arrive_before_their_conversation_of_an_erased_
     consume(ingest_db, messages([history["conversation"]]))
 
     # Then the survey's words and the call's transcript and number are emptied with it
+    rows = _rows(owner_conn, tenant)
+    assert rows["conversations"] == ERASED["conversations"]
+    assert rows["csat_surveys"] == ERASED["csat_surveys"]
+    assert rows["calls"] == [["", "", None, "resolved"]]
+
+
+def _load_history_file(ingest_db, tenant, events: list[dict]) -> None:
+    """The events as one import file, loaded as the bulk_import function loads it."""
+    body = "".join(json.dumps(event) + "\n" for event in events).encode()
+    file = ImportFile(tenant_id=str(tenant), import_id=str(uuid.uuid4()), file_name="history.ndjson", etag="e1")
+    load_file(ingest_db, file, lines(io.BytesIO(body)))
+
+
+def test_a_survey_and_a_call_imported_before_their_conversation_of_an_erased_contact_are_emptied_with_it(
+    ingest_db, owner_conn, build
+):
+    # Given a contact erased live before anything of theirs arrived
+    tenant, events = _tenant(build, ingest_db)
+    history = _contact_with_history(events)
+    consume(ingest_db, messages([history["contact"], events.erasure("contact", history["contact"]["data"]["id"])]))
+    # And a history file with a survey (naming no contact) and a call of their conversation, but not the conversation
+    survey = {**history["survey"], "data": {**history["survey"]["data"], "contact_id": None}}
+    _load_history_file(ingest_db, tenant, [survey, history["call"]])
+
+    # When a later file brings the conversation
+    _load_history_file(ingest_db, tenant, [history["conversation"]])
+
+    # Then the survey's words and the call's transcript and number are emptied with it, as on the live path
     rows = _rows(owner_conn, tenant)
     assert rows["conversations"] == ERASED["conversations"]
     assert rows["csat_surveys"] == ERASED["csat_surveys"]

@@ -220,8 +220,25 @@ def upsert_sql(entities: tuple[Entity, ...]) -> str:
 
 
 def _insert_sql(entity: Entity, rows_param: str) -> str:
+    record = ", ".join(["id uuid", "source_version bigint", *column_types(entity)])
+    return merge_insert_sql(
+        entity,
+        f"""SELECT DISTINCT ON (id) *
+        FROM jsonb_to_recordset(CAST(:{rows_param} AS jsonb)) AS r ({record})
+        ORDER BY id, source_version DESC""",
+    )
+
+
+def column_types(entity: Entity) -> list[str]:
+    """The entity's snapshot columns as a record definition: ["name text", ...]."""
+    return [f"{name} {sql}" for name, sql in entity.columns]
+
+
+def merge_insert_sql(entity: Entity, incoming: str) -> str:
+    """The merge rule, for the live and the bulk path alike: `incoming` selects at most one row per id (its newest
+    snapshot: id, source_version and the entity's columns), written only over an older version of the row.
+    """
     names = [name for name, _ in entity.columns]
-    record = ", ".join(["id uuid", "source_version bigint", *(f"{name} {sql}" for name, sql in entity.columns)])
     # tenants is the one table without tenant_id: its id is the tenant's.
     owned = entity.table != "tenants"
     tenant_columns, tenant_values = (["tenant_id"], ["CAST(:tenant_id AS uuid)"]) if owned else ([], [])
@@ -235,11 +252,7 @@ def _insert_sql(entity: Entity, rows_param: str) -> str:
     return f"""
     INSERT INTO {entity.table} AS t ({columns})
     SELECT {values}
-    FROM (
-        SELECT DISTINCT ON (id) *
-        FROM jsonb_to_recordset(CAST(:{rows_param} AS jsonb)) AS r ({record})
-        ORDER BY id, source_version DESC
-    ) AS incoming
+    FROM ({incoming}) AS incoming
     {scrub_join}
     ORDER BY id
     ON CONFLICT {conflict} DO UPDATE SET {updates}

@@ -42,6 +42,7 @@ from aurion.ingest.apply import (
 from aurion.ingest.bulk_ahead import read_ahead
 from aurion.ingest.bulk_lines import Bad, FileUnreadable, Good, validate
 from aurion.ingest.entities import BY_TYPE, OWN_ID_KINDS
+from aurion.ingest.erasure import erase_late_arrivals
 from aurion.logs import logger
 
 CHUNK_LINES = 10_000
@@ -250,6 +251,10 @@ def _merge(
                         raise
                     tx.execute("ROLLBACK TO SAVEPOINT bulk_line")
                     rejects.append((good.line, _database_reason(exc)))
+    if applied:
+        # As on the live path: a survey or call that came before its conversation of an erased contact.
+        conversations = [str(good.event.data.id) for good, _ in staged if good.event.type == "conversation.v1"]
+        erase_late_arrivals(tx, file.tenant_id, conversations)
     read = len(chunk.goods) + len(chunk.bads)
     unchanged = read - len(rejects) - applied
     if rejects:

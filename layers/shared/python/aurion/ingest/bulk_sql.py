@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from functools import cache
 
+from aurion.ingest.apply import column_types, merge_insert_sql
 from aurion.ingest.entities import BY_TYPE, ENTITIES, Entity
-from aurion.ingest.erasure import scrubbed_columns
 
 STAGE = "aurion_bulk_stage"
 
@@ -53,32 +53,15 @@ def merge_sql(types: tuple[str, ...], *, one_line: bool = False) -> str:
 
 
 def _insert_sql(entity: Entity, one_line: bool) -> str:
-    names = [name for name, _ in entity.columns]
-    record = ", ".join(["id uuid", *(f"{name} {sql}" for name, sql in entity.columns)])
-    owned = entity.table != "tenants"
-    tenant_columns, tenant_values = (["tenant_id"], ["CAST(:tenant_id AS uuid)"]) if owned else ([], [])
-    columns = ", ".join([entity.key_column, *tenant_columns, "source_version", *names])
-    # Erased rows stay erased: a snapshot of one is written with its personal columns emptied, as live.
-    written, scrub_join = scrubbed_columns(entity.table, names)
-    values = ", ".join(["id", *tenant_values, "source_version", *written])
-    conflict = "(tenant_id, source_id) WHERE source_id IS NOT NULL" if entity.keyed_by_source_id else "(id)"
-    updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in ["source_version", *names])
+    record = ", ".join(["id uuid", *column_types(entity)])
     only = " AND s.line = CAST(:line AS bigint)" if one_line else ""
-    return f"""
-    INSERT INTO {entity.table} AS t ({columns})
-    SELECT {values}
-    FROM (
-        SELECT DISTINCT ON (r.id) r.*, s.source_version
+    return merge_insert_sql(
+        entity,
+        f"""SELECT DISTINCT ON (r.id) r.*, s.source_version
         FROM {STAGE} AS s, jsonb_to_record(s.data) AS r ({record})
         WHERE s.type = '{entity.type}'{only}
-        ORDER BY r.id, s.source_version DESC
-    ) AS incoming
-    {scrub_join}
-    ORDER BY id
-    ON CONFLICT {conflict} DO UPDATE SET {updates}
-    WHERE t.source_version IS NULL OR t.source_version < EXCLUDED.source_version
-    RETURNING 1
-"""
+        ORDER BY r.id, s.source_version DESC""",
+    )
 
 
 def tables_of(types: set[str]) -> list[str]:
