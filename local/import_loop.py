@@ -34,6 +34,7 @@ from typing import Any
 from local.exports_loop import sqs_event
 from local.ingest_loop import Invoke, _client, _region, resolve_tenant
 from local.paths import LOCAL_DIR
+from local.queue_loop import QueueLoop
 
 log = logging.getLogger("local.imports")
 
@@ -100,8 +101,10 @@ def direct_invoke() -> Invoke:
     return invoke
 
 
-class ImportLoop:
+class ImportLoop(QueueLoop):
     """Polls the import queue into the bulk_import function, one notification at a time (BatchSize 1)."""
+
+    thread_name = "local-import-loop"
 
     def __init__(
         self,
@@ -113,35 +116,14 @@ class ImportLoop:
     ) -> None:
         self.resources = resources or ensure_import_resources(endpoint_url)
         self._invoke = invoke or direct_invoke()
-        self._wait_time_s = wait_time_s
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.processed = 0
+        super().__init__(wait_time_s=wait_time_s)
 
-    @classmethod
-    def start(cls, endpoint_url: str | None, **kwargs: Any) -> ImportLoop:
-        loop = cls(endpoint_url, **kwargs)
-        loop._thread = threading.Thread(target=loop._run, name="local-import-loop", daemon=True)
-        loop._thread.start()
-        write_state(loop.resources)
-        log.info("import loop: polling %s", loop.resources.queue_url)
-        return loop
+    def advertise(self) -> None:
+        write_state(self.resources)
 
-    def stop(self, timeout: float = 10) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+    def withdraw(self) -> None:
         with suppress(FileNotFoundError):
             STATE_FILE.unlink()
-
-    def _run(self) -> None:
-        sqs = _client("sqs", self.resources.endpoint_url, self.resources.region)
-        while not self._stop.is_set():
-            try:
-                self.poll_once(sqs)
-            except Exception:
-                log.exception("import loop iteration failed")
-                self._stop.wait(2)
 
     def poll_once(self, sqs: Any | None = None) -> int:
         """Receive one notification and run the function on it; returns how many were received (0 or 1)."""

@@ -35,6 +35,7 @@ from typing import Any
 from local.cfn import load_template
 from local.exports_loop import sqs_event
 from local.paths import LOCAL_DIR, TEMPLATE
+from local.queue_loop import QueueLoop
 
 log = logging.getLogger("local.ingest")
 
@@ -118,8 +119,10 @@ def direct_invoke() -> Invoke:
     return invoke
 
 
-class IngestLoop:
+class IngestLoop(QueueLoop):
     """Polls the ingest queue into the ingest function, batching as the event source mapping does."""
+
+    thread_name = "local-ingest-loop"
 
     def __init__(
         self,
@@ -133,35 +136,14 @@ class IngestLoop:
         self.resources = resources or ensure_ingest_resources(endpoint_url)
         self._invoke = invoke or direct_invoke()
         self.batch_size, self.window_s = batching or template_batching()
-        self._wait_time_s = wait_time_s
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.processed = 0
+        super().__init__(wait_time_s=wait_time_s)
 
-    @classmethod
-    def start(cls, endpoint_url: str | None, **kwargs: Any) -> IngestLoop:
-        loop = cls(endpoint_url, **kwargs)
-        loop._thread = threading.Thread(target=loop._run, name="local-ingest-loop", daemon=True)
-        loop._thread.start()
-        write_state(loop.resources)
-        log.info("ingest loop: polling %s", loop.resources.queue_url)
-        return loop
+    def advertise(self) -> None:
+        write_state(self.resources)
 
-    def stop(self, timeout: float = 10) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+    def withdraw(self) -> None:
         with suppress(FileNotFoundError):
             STATE_FILE.unlink()
-
-    def _run(self) -> None:
-        sqs = _client("sqs", self.resources.endpoint_url, self.resources.region)
-        while not self._stop.is_set():
-            try:
-                self.poll_once(sqs)
-            except Exception:
-                log.exception("ingest loop iteration failed")
-                self._stop.wait(2)
 
     def poll_once(self, sqs: Any | None = None) -> int:
         """Gather one batch (up to BatchSize within the batching window) and run the function on it."""
