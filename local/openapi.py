@@ -93,6 +93,8 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("post", f"{V1}/export"): ("createExport", "Exports"),
     ("get", f"{V1}/exports"): ("listExports", "Exports"),
     ("get", f"{V1}/exports/{{export_id}}"): ("getExport", "Exports"),
+    ("post", f"{V1}/exports/{{export_id}}/cancel"): ("cancelExport", "Exports"),
+    ("delete", f"{V1}/exports/{{export_id}}"): ("deleteExport", "Exports"),
     ("get", f"{V1}/export/{{export_id}}/download"): ("downloadExport", "Exports"),
     ("get", f"{V1}/export-schedules"): ("listExportSchedules", "Export schedules"),
     ("post", f"{V1}/export-schedules"): ("createExportSchedule", "Export schedules"),

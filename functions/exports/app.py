@@ -1,5 +1,5 @@
-"""Export Analytics (v1), admin roles only: create, list, download; the export schedules; and the status of bulk
-imports (data in, the same admins)."""
+"""Export Analytics (v1), admin roles only: create, list, read, cancel, delete, download; the export schedules;
+and the status of bulk imports (data in, the same admins)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from aurion.auth.roles import EXPORT_ROLES
+from aurion.exports.manage import CANCEL_RESPONSES, DELETE_RESPONSES, cancel_export, delete_export
 from aurion.exports.requests import DOWNLOAD_RESPONSES, create_export, download_export, get_export, list_exports
 from aurion.exports.schedules import (
     CREATED_RESPONSES,
@@ -60,6 +61,16 @@ def recent() -> ExportList:
 @app.get(f"{BASE}/exports/<export_id>")
 def one_export(export_id: str) -> ExportItem:
     return get_export(current_caller(app), export_id)
+
+
+@app.post(f"{BASE}/exports/<export_id>/cancel", responses=CANCEL_RESPONSES)
+def cancel(export_id: str) -> ExportItem:
+    return cancel_export(current_caller(app), export_id)
+
+
+@app.delete(f"{BASE}/exports/<export_id>", responses=DELETE_RESPONSES)
+def delete(export_id: str) -> Response[Any]:
+    return delete_export(current_caller(app), export_id)
 
 
 @app.get(f"{BASE}/export/<export_id>/download", responses=DOWNLOAD_RESPONSES)

@@ -49,6 +49,10 @@ RECIPES: dict[tuple[str, str], Recipe] = {
     ),
     ("GET", f"{V1}/exports"): Recipe(ADMIN),
     ("GET", f"{V1}/exports/{{export_id}}"): Recipe(ADMIN),
+    # The matrix's export has succeeded: an admin is told there is nothing to cancel (cancelling a queued or a
+    # running one: tests/integration/test_export_cancel.py).
+    ("POST", f"{V1}/exports/{{export_id}}/cancel"): Recipe(ADMIN, success=409),
+    ("DELETE", f"{V1}/exports/{{export_id}}"): Recipe(ADMIN, success=204),
     ("GET", f"{V1}/export/{{export_id}}/download"): Recipe(ADMIN, success=302),
     ("POST", f"{V1}/export-schedules"): Recipe(ADMIN, success=201, body=SCHEDULE_BODY),
     ("GET", f"{V1}/export-schedules"): Recipe(ADMIN),

@@ -31,7 +31,12 @@ EXPECTED: dict[str, tuple[set[str], set[tuple[str, str]]]] = {
     "ApiKeysFunction": (set(), {DB}),
     "ExportsFunction": (
         set(),
-        {DB, ("sqs:SendMessage", "ExportQueue"), ("s3:GetObject", "${ExportsBucket.Arn}/exports/*")},
+        {
+            DB,
+            ("sqs:SendMessage", "ExportQueue"),
+            ("s3:GetObject", "${ExportsBucket.Arn}/exports/*"),
+            ("s3:DeleteObject", "${ExportsBucket.Arn}/exports/*"),
+        },
     ),
     "ExportWorkerFunction": (
         set(),

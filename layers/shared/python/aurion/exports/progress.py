@@ -4,7 +4,8 @@ The rows are read in one long transaction (a server-side cursor), so a checkpoin
 would see the number before the commit. Each checkpoint is one UPDATE of the export row in a short transaction
 on a second connection, opened at the first checkpoint (a small export never opens it). A checkpoint is due
 every `every_rows` rows or `every_seconds` seconds, whichever comes first; a failed write is logged and the export
-goes on (the number is advisory; the final row_count is what the success records).
+goes on (the number is advisory; the final row_count is what the success records). The checkpoint is also where
+a cancel is noticed: `record` raises ExportCancelled, which stops the export.
 """
 
 from __future__ import annotations
@@ -16,6 +17,10 @@ from typing import TypeVar
 from aurion.logs import logger
 
 T = TypeVar("T")
+
+
+class ExportCancelled(Exception):
+    """An admin cancelled the export: the worker stops at this checkpoint and the upload is aborted."""
 
 
 class Progress:
@@ -50,5 +55,7 @@ class Progress:
         self._last_rows, self._last_at = self.rows, self._monotonic()
         try:
             self._record(self.rows)
+        except ExportCancelled:
+            raise
         except Exception as exc:
             logger.warning("could not record the export's progress", extra={"error_type": type(exc).__name__})

@@ -69,10 +69,13 @@ DOWNLOAD_RESPONSES: dict[int, OpenAPIResponse] = {
         "content": {"application/json": {"model": DownloadPending}},
     },
     409: {
-        "description": "The export failed: detail says why, failure_reason what kind of failure it was",
+        "description": (
+            "The export failed (detail says why, failure_reason what kind of failure it was) or was cancelled "
+            "(failure_reason cancelled)"
+        ),
         "content": {"application/json": {"model": DownloadFailed}},
     },
-    410: error_response("The export is older than 24 hours: it can no longer be downloaded"),
+    410: error_response("The export is older than 24 hours, or an admin deleted it: it can no longer be downloaded"),
 }
 # Visible ASCII, as the IETF Idempotency-Key draft's examples; long enough for a UUID or a hash.
 _IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
@@ -335,8 +338,8 @@ def download_export(caller: Caller, export_id: str, *, accept: str | None = None
             outcome = "expired"
         elif row["status"] == "succeeded":
             outcome = "redirected"
-        elif row["status"] == "failed":
-            outcome = "failed"
+        elif row["status"] in ("failed", "cancelled", "deleted"):
+            outcome = row["status"]
         else:
             outcome = "not_ready"
         # The audit row is written whatever the answer; errors are raised after the commit so it stays.
@@ -345,6 +348,10 @@ def download_export(caller: Caller, export_id: str, *, accept: str | None = None
               request_id=caller.request_id, created_at=now)  # fmt: skip
     if outcome == "expired":
         raise Gone("This export has expired: exports can be downloaded for 24 hours")
+    if outcome == "deleted":
+        raise Gone("This export was deleted by an admin")
+    if outcome == "cancelled":
+        raise ExportFailed("The export was cancelled by an admin", row["failure_reason"])
     if outcome == "failed":
         raise ExportFailed(f"The export failed: {row['error'] or 'unknown error'}", row["failure_reason"])
     if outcome == "not_ready":

@@ -1,6 +1,8 @@
 """The export worker: one SQS message {"export_id", "tenant_id"} becomes one file in S3.
 
-Lifecycle of an export: queued -> running -> succeeded | failed (with a typed failure_reason, classify_failure).
+Lifecycle of an export: queued -> running -> succeeded | failed (with a typed failure_reason, classify_failure);
+an admin may cancel a queued or running one (cancelled: the worker stops at its next progress checkpoint, the
+upload is aborted) and delete a finished one (deleted: aurion.exports.manage).
 
 - The message is claimed by marking the export running (row locked while it is checked). A message for an
   export that already succeeded or failed is acknowledged and ignored: a duplicate delivery does no work, and
@@ -38,7 +40,7 @@ from aurion.exports.datasets import build_datasets
 from aurion.exports.formats import CONTENT_TYPES, SCOPE_LABELS, download_filename, file_extension
 from aurion.exports.job import DatasetContext, Deadline, ExportJob, ExportTimeout
 from aurion.exports.options import ExportOptions
-from aurion.exports.progress import Progress
+from aurion.exports.progress import ExportCancelled, Progress
 from aurion.exports.queue import retry_later
 from aurion.exports.report import report_data
 from aurion.exports.storage import MultipartUpload
@@ -98,7 +100,7 @@ def parse_message(body: str | None) -> ExportMessage:
 CLAIM_SQL = """
 SELECT e.id::text AS export_id, e.tenant_id::text AS tenant_id, t.name AS tenant_name, e.format, e.scope,
        e.start_date, e.end_date, e.tz, e.include_call_details, e.include_transcripts, e.include_conversations,
-       e.status, e.s3_key, e.created_at, e.expires_at
+       e.status, e.s3_key, e.created_at, e.expires_at, e.cancel_requested_at IS NOT NULL AS cancel_requested
 FROM exports e
 JOIN tenants t ON t.id = e.tenant_id
 WHERE e.id = CAST(:export_id AS uuid) AND e.tenant_id = CAST(:tenant_id AS uuid)
@@ -110,11 +112,25 @@ UPDATE exports SET status = 'running', started_at = :now, rows_written = 0, prog
 WHERE id = CAST(:export_id AS uuid) AND tenant_id = CAST(:tenant_id AS uuid)
 """
 
-# Only while running: a late checkpoint never overwrites a finished export's state.
+# Only while running: a late checkpoint never overwrites a finished export's state. It answers whether an admin
+# asked to cancel (no row: the export is no longer running, e.g. deleted under it; stop too).
 RECORD_PROGRESS_SQL = """
 UPDATE exports SET rows_written = :rows_written, progress_at = :now
 WHERE id = CAST(:export_id AS uuid) AND tenant_id = CAST(:tenant_id AS uuid) AND status = 'running'
+RETURNING cancel_requested_at IS NOT NULL AS cancel
 """
+
+CANCEL_REQUESTED_SQL = """
+SELECT cancel_requested_at IS NOT NULL FROM exports
+WHERE id = CAST(:export_id AS uuid) AND tenant_id = CAST(:tenant_id AS uuid)
+"""
+
+MARK_CANCELLED_SQL = """
+UPDATE exports SET status = 'cancelled', failure_reason = 'cancelled', error = :error, finished_at = :now
+WHERE id = CAST(:export_id AS uuid) AND tenant_id = CAST(:tenant_id AS uuid) AND status IN ('queued', 'running')
+"""
+CANCELLED_DETAIL = "Cancelled by an admin"
+FINISHED = ("succeeded", "failed", "cancelled", "deleted")
 
 MARK_SUCCEEDED_SQL = """
 UPDATE exports SET status = 'succeeded', row_count = :row_count, size_bytes = :size_bytes, error = NULL,
@@ -146,7 +162,9 @@ class _CheckpointWriter:
                 connect_timeout_s=settings.db_connect_timeout_s,
             )
         with self._db.transaction(self._ids["tenant_id"]) as tx:
-            tx.execute(RECORD_PROGRESS_SQL, rows_written=rows_written, now=clock.utcnow(), **self._ids)
+            row = tx.one(RECORD_PROGRESS_SQL, rows_written=rows_written, now=clock.utcnow(), **self._ids)
+        if row is None or row["cancel"]:
+            raise ExportCancelled(CANCELLED_DETAIL)
 
     def close(self) -> None:
         if self._db is not None:
@@ -231,10 +249,13 @@ def run_export(message: ExportMessage, deadline: Deadline, *, database: Database
         row = tx.one(CLAIM_SQL, **ids)
         if row is None:
             raise ExportNotFound("The export does not exist")
-        if row["status"] in ("succeeded", "failed"):
+        if row["status"] in FINISHED:
             logger.info("export already finished: message ignored", extra={**ids, "status": row["status"]})
             return "duplicate"
         now = clock.utcnow()
+        if row["cancel_requested"]:  # cancelled while running, and that worker died: nothing to stop
+            tx.execute(MARK_CANCELLED_SQL, error=CANCELLED_DETAIL, now=now, **ids)
+            return "cancelled"
         if row["expires_at"] <= now:
             raise ExportExpired("The export's 24-hour window ended before it could be produced")
         tx.execute(MARK_RUNNING_SQL, now=now, **ids)
@@ -254,6 +275,9 @@ def run_export(message: ExportMessage, deadline: Deadline, *, database: Database
         with upload:  # aborts the multipart upload on any error
             with db.transaction(message.tenant_id) as tx:
                 rows = write_file(upload, DatasetContext(tx, job, deadline, config.fetch_rows, progress), config)
+                # The last checkpoint: a cancel that came after the previous one still leaves no object.
+                if tx.value(CANCEL_REQUESTED_SQL, **ids):
+                    raise ExportCancelled(CANCELLED_DETAIL)
             deadline.check()
             size = upload.complete()
     finally:
@@ -338,6 +362,14 @@ def handle_message(
         raise
     try:
         return run_export(message, deadline, database=database)
+    except ExportCancelled:
+        # Stopped where the admin asked (the upload is aborted): done, nothing to retry.
+        db = database or get_database()
+        with db.transaction(message.tenant_id) as tx:
+            tx.execute(MARK_CANCELLED_SQL, error=CANCELLED_DETAIL, now=clock.utcnow(),
+                       export_id=message.export_id, tenant_id=message.tenant_id)  # fmt: skip
+        logger.info("export cancelled", extra={"export_id": message.export_id, "tenant_id": message.tenant_id})
+        return "cancelled"
     except Exception as exc:
         # A file too big to finish in time would only time out again: fail it now, with a reason that says so.
         permanent = isinstance(exc, (PermanentExportError, ExportTimeout))

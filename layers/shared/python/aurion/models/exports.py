@@ -33,9 +33,9 @@ MAX_EXPORT_DAYS = 366
 
 ExportFormat = Literal["csv", "json", "pdf", "xlsx"]
 ExportScope = Literal["voice", "conversations", "all", "sla_quality", "resolution_rates", "performance"]
-ExportStatus = Literal["queued", "running", "succeeded", "failed"]
+ExportStatus = Literal["queued", "running", "succeeded", "failed", "cancelled", "deleted"]
 # Why a failed export failed, for an admin to act on (docs/exports.md); a period without data is no failure.
-FailureReason = Literal["too_large", "expired", "storage", "database", "internal"]
+FailureReason = Literal["too_large", "expired", "storage", "database", "internal", "cancelled"]
 Cadence = Literal["daily", "weekly", "monthly"]
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 WEEKDAYS: tuple[str, ...] = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -136,7 +136,7 @@ class ExportItem(SpecModel):
     failure_reason: FailureReason | None = Field(
         description=(
             "Set when status is failed: too_large (shorter period or csv), expired (not started within its 24 "
-            "hours), storage, database (retry later), internal"
+            "hours), storage, database (retry later), internal; cancelled when status is cancelled"
         )
     )
     rows_written: int | None = Field(
