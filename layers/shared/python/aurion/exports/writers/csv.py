@@ -11,7 +11,7 @@ import csv
 import io
 import zipfile
 from collections.abc import Sequence
-from typing import IO
+from typing import IO, Any
 
 from aurion.exports.datasets.spec import Dataset
 from aurion.exports.writers import Stream, text_formatter
@@ -23,17 +23,38 @@ def write_dataset_csv(out: IO[bytes], dataset: Dataset) -> int:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(dataset.column_names)
-    formatters = [text_formatter(column) for column in dataset.columns]
+    # Only the columns whose values change in text (formula-safe text, true/false, ISO times): csv writes None
+    # as an empty field and numbers as str() already, and this runs for every value of every row.
+    formatters = [
+        (index, text_formatter(column))
+        for index, column in enumerate(dataset.columns)
+        if column.kind in ("text", "bool", "date", "datetime")
+    ]
     count = 0
+    chunk: list[Sequence[Any]] = []
     for row in dataset.rows:
-        writer.writerow([fmt(value) for fmt, value in zip(formatters, row, strict=True)])
-        count += 1
-        if count % _CHUNK_ROWS == 0:
-            out.write(buffer.getvalue().encode("utf-8"))
-            buffer.seek(0)
-            buffer.truncate()
-    out.write(buffer.getvalue().encode("utf-8"))
+        if formatters:
+            values = list(row)
+            for index, fmt in formatters:
+                if values[index] is not None:
+                    values[index] = fmt(values[index])
+            chunk.append(values)
+        else:
+            chunk.append(row)
+        if len(chunk) == _CHUNK_ROWS:
+            count += _flush(out, buffer, writer, chunk)
+    count += _flush(out, buffer, writer, chunk)
     return count
+
+
+def _flush(out: IO[bytes], buffer: io.StringIO, writer: Any, chunk: list[Sequence[Any]]) -> int:
+    writer.writerows(chunk)
+    out.write(buffer.getvalue().encode("utf-8"))
+    buffer.seek(0)
+    buffer.truncate()
+    written = len(chunk)
+    chunk.clear()
+    return written
 
 
 def write_csv(out: Stream, datasets: Sequence[Dataset]) -> int:
