@@ -39,7 +39,8 @@ def test_a_running_export_reports_progress_then_stops_on_cancel_with_no_object_a
     body = {"format": "csv", "start_date": "2026-03-01", "end_date": "2026-03-08", "include_transcripts": True}
     created = invoke(api, rest_event("POST", "/api/v1/analytics/export", caller=caller, body=body)).body
     s3 = boto3.client("s3", endpoint_url=moto_endpoint, region_name="eu-west-1")
-    bucket = loop.resources.bucket
+    # moto's state is the process's: only this tenant's keys are this test's
+    bucket, prefix = loop.resources.bucket, f"exports/{tenant}/"
     # And, at each checkpoint, a look from outside the worker (its own connection, S3 over HTTP); the admin's
     # cancel arrives after the 4th (20,000 rows, more than one part already uploaded)
     seen: list[tuple[str, int, int]] = []
@@ -50,7 +51,7 @@ def test_a_running_export_reports_progress_then_stops_on_cancel_with_no_object_a
         status, written = owner_conn.run(
             "SELECT status, rows_written FROM exports WHERE id = :id", id=created["export_id"]
         )[0]
-        (upload,) = s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])
+        (upload,) = s3.list_multipart_uploads(Bucket=bucket, Prefix=prefix).get("Uploads", [])
         parts = s3.list_parts(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"]).get("Parts", [])
         seen.append((status, written, len(parts)))
         if len(seen) == 4:
@@ -68,7 +69,7 @@ def test_a_running_export_reports_progress_then_stops_on_cancel_with_no_object_a
     # object, no incomplete multipart upload
     item = invoke(api, rest_event("GET", f"/api/v1/analytics/exports/{created['export_id']}", caller=caller)).body
     assert (item["status"], item["failure_reason"], item["rows_written"]) == ("cancelled", "cancelled", 25000)
-    assert s3.list_objects_v2(Bucket=bucket).get("KeyCount", 0) == 0
-    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+    assert s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("KeyCount", 0) == 0
+    assert s3.list_multipart_uploads(Bucket=bucket, Prefix=prefix).get("Uploads", []) == []
     # And the loop deleted the message: nothing is retried
     assert loop.poll_once() == 0
