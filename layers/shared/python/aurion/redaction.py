@@ -60,8 +60,12 @@ _TEXT = re.compile(rf"(?P<email>{_EMAIL})|(?P<kept>{_DATE}|{_UUID}|{_ARN})|(?P<c
 _AT_SIGNS = frozenset("@\uff20\ufe6b")
 
 
+_NOT_ASCII_DIGIT = re.compile(r"[^0-9]+")
+
+
 def digits_of(value: str) -> str:
-    return "".join(char for char in value if char.isascii() and char.isdigit())
+    """The ASCII digits of `value`, in order (in C: it runs for every phone number of an export)."""
+    return _NOT_ASCII_DIGIT.sub("", value)
 
 
 def redact_phone(number: str | None) -> str:
