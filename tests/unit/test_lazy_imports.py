@@ -1,10 +1,9 @@
 """Cold starts stay cheap: importing a function's handler module loads no library it does not need at once.
 
 openpyxl (with lxml) and fpdf2 (with Pillow) only when the worker writes an Excel or PDF file; boto3 only when an
-export touches S3 or SQS; redis only when a request is counted in Redis (a phone search, an API key; `limits`, no
-longer used, must not come back); the X-Ray
-SDK only where tracing is on (in Lambda: aurion.tracing). Each function is imported in a fresh interpreter, as a
-Lambda cold start does (local/bench/cold_start.py times them).
+export touches S3 or SQS; redis only when a request is counted in Redis (a phone search, an API key; `limits`,
+no longer used, must not come back); the X-Ray SDK only where tracing is on (in Lambda: aurion.tracing). Each
+function is imported in a fresh interpreter, as a Lambda cold start does (local/bench/cold_start.py times them).
 """
 
 from __future__ import annotations
