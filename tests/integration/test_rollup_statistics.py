@@ -14,16 +14,16 @@ import pytest
 
 from aurion.db import connect_params
 from aurion.rollups import aggregator
+from tests.support import database as databases
 from tests.support.builders import Builder
-from tests.support.database import TestDatabase, create_test_database, drop_test_database
 
 NOW = datetime(2026, 3, 31, 12, 0, tzinfo=UTC)
 ROLLUPS = ("conversation_daily", "conversation_resolution_histogram")
 
 
 @pytest.fixture
-def own_database() -> Iterator[tuple[TestDatabase, pg8000.native.Connection]]:
-    database = create_test_database()
+def own_database() -> Iterator[tuple[databases.TestDatabase, pg8000.native.Connection]]:
+    database = databases.create_test_database()
     owner = pg8000.native.Connection(**connect_params(database.admin_url))
     # As on a server with autovacuum off: only the aggregator may analyze these tables during the test.
     for table in ROLLUPS:
@@ -32,7 +32,7 @@ def own_database() -> Iterator[tuple[TestDatabase, pg8000.native.Connection]]:
         yield database, owner
     finally:
         owner.close()
-        drop_test_database(database)
+        databases.drop_test_database(database)
 
 
 def _statistics(owner: pg8000.native.Connection) -> dict[str, tuple[float, bool]]:
