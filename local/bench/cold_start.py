@@ -28,6 +28,10 @@ from pathlib import Path
 from typing import Any, Final
 
 TARGET_MS = 400.0
+# Issue 15's targets: the asynchronous consumers nobody waits on get more (boto3 and its S3 client are most of it).
+TARGETS_MS: Final = {"ExportWorkerFunction": 600.0, "BulkImportFunction": 600.0}
+# Invoked by CloudFormation at deploy time, through a ResponseURL this bench has not: its import is measured.
+DEPLOY_TIME_FUNCTIONS: Final = {"MigrationsFunction"}
 DATABASE = "aurion_cold_start"
 APP_PASSWORD = "aurion-cold-start"
 SESSION_SECRET = "cold-start-session-secret-not-used-for-anything-else"
@@ -50,8 +54,12 @@ class ColdStart:
         return self.import_ms + (self.first_invocation_ms or 0.0)
 
     @property
+    def target_ms(self) -> float:
+        return TARGETS_MS.get(self.function, TARGET_MS)
+
+    @property
     def target_met(self) -> bool:
-        return self.first_invocation_ms is not None and self.total_ms <= TARGET_MS
+        return self.first_invocation_ms is not None and self.total_ms <= self.target_ms
 
 
 # --- the child: one function, one process ----------------------------------------------------------------------
@@ -182,6 +190,24 @@ def _requeue_sample_export(admin_url: str) -> None:
         conn.close()
 
 
+def _put_sample_import(s3: Any, tenant_id: str) -> None:
+    """The file events/bulk_import.json's notification names, for the tenant: one team, gzip'd NDJSON."""
+    import gzip
+    import uuid
+
+    from local.paths import REPO_ROOT
+
+    notification = json.loads(json.loads((REPO_ROOT / "events" / "bulk_import.json").read_text())["Records"][0]["body"])
+    target = notification["Records"][0]["s3"]
+    bucket, key = target["bucket"]["name"], target["object"]["key"].replace(PLACEHOLDER_TENANT, tenant_id)
+    team = {
+        "type": "team.v1", "tenant_id": tenant_id, "event_id": str(uuid.uuid4()), "occurred_at": "2026-03-02T09:00:00Z",
+        "version": 1, "data": {"id": str(uuid.uuid4()), "name": "Cold start", "created_at": "2026-03-02T09:00:00Z"},
+    }  # fmt: skip
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.put_object(Bucket=bucket, Key=key, Body=gzip.compress((json.dumps(team) + "\n").encode()))
+
+
 def _start_moto() -> tuple[subprocess.Popen[bytes], str]:
     from local.bench.exports import _free_port, _wait_for
     from local.paths import REPO_ROOT
@@ -232,6 +258,7 @@ def measure_cold_starts(
             Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION}
         )
         queue = session.client("sqs", endpoint_url=endpoint).create_queue(QueueName=BUCKET)
+        _put_sample_import(session.client("s3", endpoint_url=endpoint), tenant_id)
         base = {
             **{key: value for key, value in os.environ.items() if key not in ("DB_SECRET_ARN", "SESSION_SECRET_ARN")},
             **aws,
@@ -249,7 +276,9 @@ def measure_cold_starts(
         for logical_id, spec in sorted(model.functions.items()):
             if only is not None and logical_id not in only:
                 continue
-            event = _sample_event(REPO_ROOT / "events", spec.code_dir.name)
+            event = (
+                None if logical_id in DEPLOY_TIME_FUNCTIONS else _sample_event(REPO_ROOT / "events", spec.code_dir.name)
+            )
             # The template's literal variables (POWERTOOLS_*, …) unless set here, as the local runtime does.
             env = {**spec.environment, **base, "POWERTOOLS_LOG_LEVEL": "WARNING"}
             samples = []
@@ -286,13 +315,17 @@ def measure_cold_starts(
 def render_markdown(rows: list[ColdStart]) -> str:
     """The rows as a markdown table (function, import, first invocation, total, target met)."""
     lines = [
-        f"| function | import ms | first invocation ms | total ms | ≤ {TARGET_MS:.0f} ms |",
-        "| --- | ---: | ---: | ---: | :---: |",
+        "| function | import ms | first invocation ms | total ms | target ms | met |",
+        "| --- | ---: | ---: | ---: | ---: | :---: |",
     ]
     for row in rows:
-        invocation = f"{row.first_invocation_ms:.1f}" if row.first_invocation_ms is not None else "no sample event"
-        met = "yes" if row.target_met else "**no**"
-        lines.append(f"| {row.function} | {row.import_ms:.1f} | {invocation} | {row.total_ms:.1f} | {met} |")
+        if row.function in DEPLOY_TIME_FUNCTIONS:
+            invocation, met = "deploy time (import only)", "n/a"
+        else:
+            invocation = f"{row.first_invocation_ms:.1f}" if row.first_invocation_ms is not None else "no sample event"
+            met = "yes" if row.target_met else "**no**"
+        numbers = f"{row.import_ms:.1f} | {invocation} | {row.total_ms:.1f} | {row.target_ms:.0f}"
+        lines.append(f"| {row.function} | {numbers} | {met} |")
     return "\n".join(lines) + "\n"
 
 
