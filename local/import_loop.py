@@ -24,7 +24,6 @@ import argparse
 import json
 import logging
 import sys
-import threading
 import uuid
 from contextlib import suppress
 from dataclasses import asdict, dataclass
@@ -35,6 +34,7 @@ from local.exports_loop import sqs_event
 from local.ingest_loop import Invoke, _client, _region, resolve_tenant
 from local.paths import LOCAL_DIR
 from local.queue_loop import QueueLoop
+from local.queue_loop import direct_invoke as invoke_in_process
 
 log = logging.getLogger("local.imports")
 
@@ -85,20 +85,7 @@ def ensure_import_resources(endpoint_url: str | None, name: str = DEFAULT_RESOUR
 
 
 def direct_invoke() -> Invoke:
-    """The bulk_import handler imported in this process (for scripts and tests without the gateway's runtime)."""
-    from local.exports_loop import _Context
-    from local.function_loader import import_function
-    from local.paths import REPO_ROOT, ensure_layer_on_path
-
-    ensure_layer_on_path()
-    module = import_function(REPO_ROOT / "functions" / "bulk_import" / "app.py", "bulk_import")
-    lock = threading.Lock()
-
-    def invoke(logical_id: str, event: dict[str, Any]) -> Any:
-        with lock:
-            return module.lambda_handler(event, _Context(logical_id, 900))
-
-    return invoke
+    return invoke_in_process("bulk_import", 900)
 
 
 class ImportLoop(QueueLoop):

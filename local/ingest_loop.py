@@ -23,10 +23,9 @@ import json
 import logging
 import os
 import sys
-import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from contextlib import suppress
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -35,7 +34,8 @@ from typing import Any
 from local.cfn import load_template
 from local.exports_loop import sqs_event
 from local.paths import LOCAL_DIR, TEMPLATE
-from local.queue_loop import QueueLoop
+from local.queue_loop import Invoke, QueueLoop
+from local.queue_loop import direct_invoke as invoke_in_process
 
 log = logging.getLogger("local.ingest")
 
@@ -46,8 +46,6 @@ MAX_RECEIVE_COUNT = 5
 LOCAL_VISIBILITY_TIMEOUT_S = 30
 STATE_FILE = LOCAL_DIR / "ingest.json"
 PUT_EVENTS_MAX_ENTRIES = 10  # EventBridge's limit per PutEvents call
-
-Invoke = Callable[[str, dict[str, Any]], Any]
 
 
 @dataclass(frozen=True)
@@ -103,20 +101,7 @@ def template_batching(template_path: Path = TEMPLATE) -> tuple[int, float]:
 
 
 def direct_invoke() -> Invoke:
-    """The ingest handler imported in this process (for scripts and tests without the gateway's runtime)."""
-    from local.exports_loop import _Context
-    from local.function_loader import import_function
-    from local.paths import REPO_ROOT, ensure_layer_on_path
-
-    ensure_layer_on_path()
-    module = import_function(REPO_ROOT / "functions" / "ingest" / "app.py", "ingest")
-    lock = threading.Lock()
-
-    def invoke(logical_id: str, event: dict[str, Any]) -> Any:
-        with lock:
-            return module.lambda_handler(event, _Context(logical_id, 60))
-
-    return invoke
+    return invoke_in_process("ingest", 60)
 
 
 class IngestLoop(QueueLoop):

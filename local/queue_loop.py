@@ -6,7 +6,28 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any, Self
+
+Invoke = Callable[[str, dict[str, Any]], Any]
+
+
+def direct_invoke(folder: str, timeout_s: int) -> Invoke:
+    """functions/<folder>/app.py's handler imported in this process (scripts and tests without the gateway's
+    runtime), invoked one event at a time as one execution environment would."""
+    from local.exports_loop import _Context
+    from local.function_loader import import_function
+    from local.paths import REPO_ROOT, ensure_layer_on_path
+
+    ensure_layer_on_path()
+    module = import_function(REPO_ROOT / "functions" / folder / "app.py", folder)
+    lock = threading.Lock()
+
+    def invoke(logical_id: str, event: dict[str, Any]) -> Any:
+        with lock:
+            return module.lambda_handler(event, _Context(logical_id, timeout_s))
+
+    return invoke
 
 
 class QueueLoop:
