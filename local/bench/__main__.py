@@ -3,6 +3,9 @@
 The tenants are generated once per (size, seed, end) and kept; later runs only measure. Ranges end at the
 tenant's fixed `end`, so numbers are comparable between runs. The server is DATABASE_URL's, else the embedded
 one of `make run`, stopped at the end if the bench started it (local/bench/server.py).
+
+`--scale 10m` (`make bench SCALE=10m`) times the endpoints and the aggregator's first rebuild on a tenant of
+10,000,000 conversations, beside the 1,000,000 one in the same run, into its own section of the output file.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,7 +26,7 @@ from local import embedded_pg
 from local.bench.cold_start import measure_cold_starts, render_markdown
 from local.bench.endpoints import CONVERSATION_ENDPOINTS, VOICE_ENDPOINTS, Endpoint
 from local.bench.pipeline import measure_pipeline
-from local.bench.report import Row, write_report
+from local.bench.report import Row, write_report, write_scale_report
 from local.bench.server import bench_server
 from local.bench.timing import SqlClock, time_endpoint
 from local.function_loader import import_function
@@ -33,6 +37,16 @@ APP_PASSWORD = "aurion-bench"
 SESSION_SECRET = "bench-session-secret-not-used-for-anything-else"
 END = datetime(2026, 11, 1, tzinfo=UTC)
 RANGES = {"7 days": 7, "37 days": 37, "365 days": 365}
+
+
+@dataclass(frozen=True)
+class Scale:
+    slug: str  # each scale's tenant under its own slug, so switching scales regenerates nothing
+    conversations: int
+    calls: int
+
+
+SCALES = {"1m": Scale("bench", 1_000_000, 300_000), "10m": Scale("bench-10m", 10_000_000, 3_000_000)}
 
 
 def prepare_database(server_url: str) -> tuple[str, str]:
@@ -117,56 +131,38 @@ def run_export_in_subprocess(fmt: str, app_url: str, tenant_id: str) -> dict[str
     return measured
 
 
-def main() -> None:
-    # Before anything imports aurion.logs: one INFO line per timed call would swamp the results.
-    os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
-    ensure_layer_on_path()
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--conversations", type=int, default=1_000_000)
-    parser.add_argument("--calls", type=int, default=300_000)
-    parser.add_argument("--runs", type=int, default=20, help="timed calls per endpoint and range (after 2 warm-up)")
-    parser.add_argument("--output", type=Path, default=REPO_ROOT / "docs" / "benchmarks.md")
-    parser.add_argument("--export-formats", default="csv,xlsx", help="export benchmarks to run ('' for none)")
-    args = parser.parse_args()
-    with bench_server() as server_url:
-        run_benchmark(args, server_url)
+class EndpointTimer:
+    """Every endpoint's function imported once, in this process, against app_url."""
+
+    def __init__(self, app_url: str) -> None:
+        os.environ.update({"AURION_DB_URL": app_url, "AURION_SESSION_SECRET": SESSION_SECRET})
+        self.clock = SqlClock()
+        self.clock.install()
+        self.endpoints: list[Endpoint] = [*CONVERSATION_ENDPOINTS]
+        self.endpoints += [e for e in VOICE_ENDPOINTS if (REPO_ROOT / "functions" / e.function / "app.py").exists()]
+        self.modules = {
+            name: import_function(REPO_ROOT / "functions" / name / "app.py", name)
+            for name in {e.function for e in self.endpoints}
+        }
 
 
-def run_benchmark(args: argparse.Namespace, server_url: str) -> None:
-    admin_url, app_url = prepare_database(server_url)
-    tenant_id = ensure_tenant(admin_url, "bench", args.conversations, args.calls)
-    # Also leaves the rollups up to date, as the aggregator keeps them in production.
-    pipeline = measure_pipeline(admin_url, app_url, tenant_id)
-    print(
-        f"aggregator: full rebuild {pipeline.full_rebuild_s} s ({pipeline.full_rebuild_days} days), "
-        f"after an hour of traffic {pipeline.hour_run_s} s ({pipeline.hour_run_days} days)",
-        flush=True,
-    )
-    os.environ.update({"AURION_DB_URL": app_url, "AURION_SESSION_SECRET": SESSION_SECRET})
-    caller = {"tenant_id": tenant_id, "user_id": "bench", "role": "tenant_admin"}
+def time_endpoints(timer: EndpointTimer, admin_url: str, tenant_id: str, runs: int) -> list[Row]:
+    """Every endpoint at every range of RANGES, as the tenant's admin."""
     from aurion.ratelimit import reset_limiters
 
-    clock = SqlClock()
-    clock.install()
-
-    endpoints: list[Endpoint] = [*CONVERSATION_ENDPOINTS]
-    endpoints += [e for e in VOICE_ENDPOINTS if (REPO_ROOT / "functions" / e.function / "app.py").exists()]
-    modules = {
-        name: import_function(REPO_ROOT / "functions" / name / "app.py", name)
-        for name in {e.function for e in endpoints}
-    }
+    caller = {"tenant_id": tenant_id, "user_id": "bench", "role": "tenant_admin"}
     rows: list[Row] = []
     for label, days in RANGES.items():
         in_range = count_in_range(admin_url, tenant_id, days)
-        for endpoint in endpoints:
+        for endpoint in timer.endpoints:
             query = endpoint.query(END - timedelta(days=days), END)
             timing = time_endpoint(
-                modules[endpoint.function],
+                timer.modules[endpoint.function],
                 endpoint.path,
                 query,
                 caller,
-                clock,
-                calls=args.runs,
+                timer.clock,
+                calls=runs,
                 before_each=reset_limiters if endpoint.rate_limited else lambda: None,
             )
             if timing.status != 200:
@@ -177,6 +173,87 @@ def run_benchmark(args: argparse.Namespace, server_url: str) -> None:
                 f"sql {timing.sql_p50_ms:7.1f} ms",
                 flush=True,
             )
+    return rows
+
+
+def run_scale_benchmark(args: argparse.Namespace, server_url: str, scale: Scale) -> None:
+    """The large tenant's endpoints beside the 1,000,000 one's, timed in the same run (same machine, same load)."""
+    admin_url, app_url = prepare_database(server_url)
+    base = SCALES["1m"]
+    base_id = ensure_tenant(admin_url, base.slug, base.conversations, base.calls)
+    tenant_id = ensure_tenant(admin_url, scale.slug, args.conversations, args.calls)
+    # The large tenant's first rebuild is what is measured; the 1m tenant's rollups are only brought up to date.
+    pipeline = measure_pipeline(admin_url, app_url, tenant_id)
+    print(f"aggregator: full rebuild {pipeline.full_rebuild_s} s ({pipeline.full_rebuild_days} days)", flush=True)
+    catch_up_rollups(app_url, base_id)
+    timer = EndpointTimer(app_url)
+    print(f"{base.slug}: {base.conversations:,} conversations", flush=True)
+    base_rows = time_endpoints(timer, admin_url, base_id, args.runs)
+    print(f"{scale.slug}: {args.conversations:,} conversations", flush=True)
+    rows = time_endpoints(timer, admin_url, tenant_id, args.runs)
+    write_scale_report(
+        args.output,
+        base_rows,
+        rows,
+        scale=args.scale,
+        conversations=args.conversations,
+        calls=args.calls,
+        runs=args.runs,
+        pipeline=pipeline,
+        command=" ".join(["python -m local.bench", *sys.argv[1:]]),
+    )
+    print(f"wrote the {args.scale} section of {args.output}")
+
+
+def catch_up_rollups(app_url: str, tenant_id: str) -> None:
+    from aurion.rollups.aggregator import aggregator_database, run_tenant
+
+    database = aggregator_database(app_url)
+    try:
+        run_tenant(database, tenant_id)
+    finally:
+        database.close()
+
+
+def main() -> None:
+    # Before anything imports aurion.logs: one INFO line per timed call would swamp the results.
+    os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
+    ensure_layer_on_path()
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--scale",
+        choices=SCALES,
+        default="1m",
+        help="1m: the full benchmark on the 1,000,000-conversation tenant; 10m: the endpoints and the aggregator "
+        "on a 10,000,000-conversation tenant beside the 1m one, into its own section of the output",
+    )
+    parser.add_argument("--conversations", type=int, help="override the scale's tenant size")
+    parser.add_argument("--calls", type=int, help="override the scale's number of calls")
+    parser.add_argument("--runs", type=int, default=20, help="timed calls per endpoint and range (after 2 warm-up)")
+    parser.add_argument("--output", type=Path, default=REPO_ROOT / "docs" / "benchmarks.md")
+    parser.add_argument("--export-formats", default="csv,xlsx", help="export benchmarks to run ('' for none)")
+    args = parser.parse_args()
+    scale = SCALES[args.scale]
+    args.conversations = args.conversations or scale.conversations
+    args.calls = args.calls if args.calls is not None else scale.calls
+    with bench_server() as server_url:
+        if args.scale == "1m":
+            run_benchmark(args, server_url)
+        else:
+            run_scale_benchmark(args, server_url, scale)
+
+
+def run_benchmark(args: argparse.Namespace, server_url: str) -> None:
+    admin_url, app_url = prepare_database(server_url)
+    tenant_id = ensure_tenant(admin_url, SCALES["1m"].slug, args.conversations, args.calls)
+    # Also leaves the rollups up to date, as the aggregator keeps them in production.
+    pipeline = measure_pipeline(admin_url, app_url, tenant_id)
+    print(
+        f"aggregator: full rebuild {pipeline.full_rebuild_s} s ({pipeline.full_rebuild_days} days), "
+        f"after an hour of traffic {pipeline.hour_run_s} s ({pipeline.hour_run_days} days)",
+        flush=True,
+    )
+    rows = time_endpoints(EndpointTimer(app_url), admin_url, tenant_id, args.runs)
     exports = [
         run_export_in_subprocess(fmt, app_url, tenant_id) for fmt in filter(None, args.export_formats.split(","))
     ]
