@@ -20,13 +20,14 @@ After the file, ANALYZE on the tables it wrote, when it wrote many rows: answers
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
+from operator import attrgetter
 from typing import Any
+from uuid import UUID
 
 from pg8000.exceptions import DatabaseError
-from pydantic import BaseModel
 
 from aurion.db import Database, Transaction
 from aurion.ingest import bulk_sql
@@ -41,7 +42,7 @@ from aurion.ingest.apply import (
 )
 from aurion.ingest.bulk_ahead import read_ahead
 from aurion.ingest.bulk_lines import Bad, FileUnreadable, Good, validate
-from aurion.ingest.entities import BY_TYPE, OWN_ID_KINDS
+from aurion.ingest.entities import ENTITIES, OWN_ID_KINDS, Entity
 from aurion.ingest.erasure import erase_late_arrivals
 from aurion.logs import logger
 
@@ -174,10 +175,8 @@ def _create_tenant(db: Database, file: ImportFile, first: list[tuple[int, bytes]
 class _Chunk:
     goods: list[Good]
     bads: list[tuple[int, str]]
-    # One CSV row of staging per good line, in the same order.
+    # One staging row per good line, in the same order (COPY's input).
     rows: list[bytes]
-    # (line, field, kind, id) of every id and reference the live path's door checks.
-    named: list[tuple[int, str, str, str]]
 
     @property
     def last_line(self) -> int:
@@ -185,25 +184,12 @@ class _Chunk:
 
 
 def _prepared(rest: Iterator[tuple[int, bytes]], chunk_lines: int, tenant_id: str) -> Iterator[_Chunk]:
-    """The file's chunks validated, their staging rows written and their ids listed: what needs no database."""
+    """The file's chunks validated and their staging rows written: what needs no database."""
     while chunk := list(islice(rest, chunk_lines)):
         checked = validate(chunk, tenant_id)
         goods = [item for item in checked if isinstance(item, Good)]
         bads = [(item.line, item.reason) for item in checked if isinstance(item, Bad)]
-        yield _Chunk(goods, bads, [_csv_row(good) for good in goods], _named(goods))
-
-
-def _named(goods: list[Good]) -> list[tuple[int, str, str, str]]:
-    named = []
-    for good in goods:
-        entity, data = BY_TYPE[good.event.type], good.event.data
-        if entity.table in OWN_ID_KINDS:
-            named.append((good.line, "data.id", entity.table, str(data.id)))
-        for column, kind in entity.references:
-            value = getattr(data, column)
-            if value is not None:
-                named.append((good.line, f"data.{column}", kind, str(value)))
-    return named
+        yield _Chunk(goods, bads, [_csv_row(good) for good in goods])
 
 
 def _apply_chunk(db: Database, file: ImportFile, chunk: _Chunk, result: FileResult) -> None:
@@ -229,18 +215,19 @@ def _merge(
 ) -> tuple[tuple[int, int, int, int], set[str]]:
     """The chunk's effects and checkpoint in `tx`: ((read, applied, unchanged, rejected), the types staged)."""
     rejects = list(chunk.bads)
-    foreign = _foreign(tx, chunk.named)
+    foreign = _foreign(tx, chunk.goods)
     rejects += sorted(foreign.items())
-    staged = [(good, row) for good, row in zip(chunk.goods, chunk.rows, strict=True) if good.line not in foreign]
-    types = {good.event.type for good, _ in staged}
+    staged = [good for good in chunk.goods if good.line not in foreign]
+    rows = [row for good, row in zip(chunk.goods, chunk.rows, strict=True) if good.line not in foreign]
+    types = {good.event.type for good in staged}
     applied = 0
     if staged:
         tx.execute(bulk_sql.CREATE_STAGE)
-        tx.execute(bulk_sql.COPY_STAGE, stream=[b"".join(row for _, row in staged)])
+        tx.execute(bulk_sql.COPY_STAGE, stream=[b"".join(rows)])
         if not isolate:
             applied = int(tx.value(bulk_sql.merge_sql(tuple(sorted(types))), tenant_id=file.tenant_id))
         else:
-            for good, _ in staged:
+            for good in staged:
                 tx.execute("SAVEPOINT bulk_line")
                 try:
                     sql = bulk_sql.merge_sql((good.event.type,), one_line=True)
@@ -253,7 +240,7 @@ def _merge(
                     rejects.append((good.line, _database_reason(exc)))
     if applied:
         # As on the live path: a survey or call that came before its conversation of an erased contact.
-        conversations = [str(good.event.data.id) for good, _ in staged if good.event.type == "conversation.v1"]
+        conversations = [str(good.event.data.id) for good in staged if good.event.type == "conversation.v1"]
         erase_late_arrivals(tx, file.tenant_id, conversations)
     read = len(chunk.goods) + len(chunk.bads)
     unchanged = read - len(rejects) - applied
@@ -267,21 +254,60 @@ def _merge(
     return (read, applied, unchanged, len(rejects)), types
 
 
-def _foreign(tx: Transaction, named: list[tuple[int, str, str, str]]) -> dict[int, str]:
-    """{line: reason} of the lines whose id or references are rows of another tenant (the live path's door,
-    asked once per distinct id)."""
-    if not named:
+def _foreign(tx: Transaction, goods: list[Good]) -> dict[int, str]:
+    """{line: reason} of the lines whose id or references are rows of another tenant (the live path's door, asked
+    once per distinct id). Only when some id is taken are the lines that name it looked for (it almost never is)."""
+    wanted: set[tuple[str, UUID]] = set()
+    for good in goods:
+        door = _DOORS[good.event.type]
+        for kind, value in zip(door.kinds, door.values(good.event.data), strict=True):
+            if value is not None:
+                wanted.add((kind, value))
+    if not wanted:
         return {}
-    pairs = sorted({(kind, value) for _, _, kind, value in named})
-    taken = {(kind, value) for kind, value in json.loads(tx.value(bulk_sql.FOREIGN_SQL, pairs=json.dumps(pairs)))}
+    kinds, ids = zip(*wanted, strict=True)
+    taken = {(row["kind"], row["id"]) for row in tx.all(bulk_sql.FOREIGN_SQL, kinds=",".join(kinds),
+                                                          ids=",".join(map(str, ids)))}  # fmt: skip
     if not taken:
         return {}
     reasons: dict[int, list[str]] = {}
-    for line, field_name, kind, value in named:
-        if (kind, value) in taken:
-            what = "is the id of another tenant's row" if field_name == "data.id" else "refers to another tenant's row"
-            reasons.setdefault(line, []).append(f"{field_name}: {what} ({kind})")
+    for good in goods:
+        door = _DOORS[good.event.type]
+        for name, kind, value in zip(door.fields, door.kinds, door.values(good.event.data), strict=True):
+            if value is not None and (kind, str(value)) in taken:
+                what = "is the id of another tenant's row" if name == "data.id" else "refers to another tenant's row"
+                reasons.setdefault(good.line, []).append(f"{name}: {what} ({kind})")
     return {line: "; ".join(parts) for line, parts in reasons.items()}
+
+
+@dataclass(frozen=True)
+class _Door:
+    """What the door checks of one type's snapshot: its own id (when the helpdesk's ids are the table's) and its
+    references, read in one C call per line."""
+
+    fields: tuple[str, ...]
+    kinds: tuple[str, ...]
+    values: Callable[[Any], tuple[UUID | None, ...]]
+
+
+def _door(entity: Entity) -> _Door:
+    named = [("data.id", entity.table, "id")] if entity.table in OWN_ID_KINDS else []
+    named += [(f"data.{column}", kind, column) for column, kind in entity.references]
+    columns = [column for _, _, column in named]
+    return _Door(tuple(n for n, _, _ in named), tuple(k for _, k, _ in named), _getter(columns))
+
+
+def _getter(columns: list[str]) -> Callable[[Any], tuple[Any, ...]]:
+    # attrgetter of one name returns the value itself, of several a tuple: a tuple always here.
+    if not columns:
+        return lambda _: ()
+    if len(columns) == 1:
+        one = attrgetter(columns[0])
+        return lambda data: (one(data),)
+    return attrgetter(*columns)
+
+
+_DOORS = {entity.type: _door(entity) for entity in ENTITIES}
 
 
 _REJECTS_SQL = """
@@ -324,18 +350,15 @@ def _totals(db: Database, file: ImportFile) -> FileResult:
 
 
 def _csv_row(good: Good) -> bytes:
-    """A staging row as COPY's CSV: line, type, source version, the snapshot as the live path writes it (the
-    validated model's JSON, quoted, its quotes doubled)."""
-    return b'%d,%s,%d,"%s"\n' % (
+    """A staging row: line, type, source version, the snapshot as the live path writes it (the validated model's
+    JSON), joined by bulk_sql.FIELD_SEPARATOR with nothing to escape."""
+    data = good.event.data
+    return b"%d\x02%s\x02%d\x02%s\n" % (
         good.line,
         good.event.type.encode(),
         good.event.source_version,
-        _quoted(good.event.data),
+        data.__pydantic_serializer__.to_json(data),
     )
-
-
-def _quoted(data: BaseModel) -> bytes:
-    return data.__pydantic_serializer__.to_json(data).replace(b'"', b'""')
 
 
 def _key(file: ImportFile) -> dict[str, str]:

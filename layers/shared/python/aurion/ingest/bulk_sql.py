@@ -1,7 +1,9 @@
-"""The bulk path's SQL: the live path's reference door, COPY into a staging table, the live path's merge rule.
+"""The bulk path's SQL: COPY into a staging table, the live path's reference door, the live path's merge rule.
 
 Staging holds one row per valid line: its number, type, source version and the snapshot (`data`) as the live
-path writes it (the validated model's JSON: the defaults of fields the line left out filled in). The merge is
+path writes it (the validated model's JSON: the defaults of fields the line left out filled in). The snapshot is
+staged as text and read with json_to_record in the merge: COPY then only stores bytes (a jsonb column parses and
+rebuilds every document at COPY time, which cost more than the whole merge's reading of it). The merge is
 the live path's (aurion/ingest/apply.py): per type, the newest snapshot of each id, INSERT ... ON CONFLICT DO
 UPDATE only over an older version; the tenant is the transaction's.
 """
@@ -21,22 +23,24 @@ CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE} (
     line bigint NOT NULL,
     type text NOT NULL,
     source_version bigint NOT NULL,
-    data jsonb NOT NULL
+    data text NOT NULL
 ) ON COMMIT DELETE ROWS
 """
 
-COPY_STAGE = f"COPY {STAGE} (line, type, source_version, data) FROM STDIN WITH (FORMAT csv)"
-
-
-# Which of the (kind, id) pairs are rows of another tenant, through the live path's door; the pairs travel as
-# one JSON text (pg8000 escapes array parameters element by element, in Python).
-FOREIGN_SQL = """
-WITH pairs AS (
-    SELECT p.value ->> 0 AS kind, CAST(p.value ->> 1 AS uuid) AS id, p.n
-    FROM jsonb_array_elements(CAST(:pairs AS jsonb)) WITH ORDINALITY AS p (value, n)
+# Fields are separated by \x02 and "quoted" by \x01: neither can occur in the fields (numbers, a type name, JSON
+# text, which escapes every control character), so a row is its fields joined as they are, with nothing escaped.
+FIELD_SEPARATOR = b"\x02"
+COPY_STAGE = (
+    f"COPY {STAGE} (line, type, source_version, data) FROM STDIN WITH (FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02')"
 )
-SELECT coalesce(json_agg(json_build_array(f.kind, f.id)), '[]')::text
-FROM aurion_ingest_foreign_ids(ARRAY(SELECT kind FROM pairs ORDER BY n), ARRAY(SELECT id FROM pairs ORDER BY n)) AS f
+
+
+# Which of the (kind, id) pairs are rows of another tenant, through the live path's door. The pairs travel as two
+# comma-separated texts (kinds, ids), split on the server: pg8000 escapes array parameters element by element in
+# Python, and a JSON document of pairs cost more to write and parse than the question itself.
+FOREIGN_SQL = """
+SELECT f.kind, f.id::text AS id
+FROM aurion_ingest_foreign_ids(string_to_array(:kinds, ','), CAST(string_to_array(:ids, ',') AS uuid[])) AS f
 """
 
 
@@ -58,7 +62,7 @@ def _insert_sql(entity: Entity, one_line: bool) -> str:
     return merge_insert_sql(
         entity,
         f"""SELECT DISTINCT ON (r.id) r.*, s.source_version
-        FROM {STAGE} AS s, jsonb_to_record(s.data) AS r ({record})
+        FROM {STAGE} AS s, json_to_record(CAST(s.data AS json)) AS r ({record})
         WHERE s.type = '{entity.type}'{only}
         ORDER BY r.id, s.source_version DESC""",
     )
