@@ -245,8 +245,8 @@ def _merge(
     read = len(chunk.goods) + len(chunk.bads)
     unchanged = read - len(rejects) - applied
     if rejects:
-        rows = [{"line": line, "reason": reason[:_MAX_REASON]} for line, reason in rejects]
-        tx.execute(_REJECTS_SQL, **_key(file), rows=json.dumps(rows))
+        reject_rows = [{"line": line, "reason": reason[:_MAX_REASON]} for line, reason in rejects]
+        tx.execute(_REJECTS_SQL, **_key(file), rows=json.dumps(reject_rows))
     tx.execute(
         _CHECKPOINT_SQL, **_key(file), last=chunk.last_line, read=read, applied=applied, unchanged=unchanged,
         rejected=len(rejects),
