@@ -164,6 +164,7 @@ def time_endpoints(timer: EndpointTimer, admin_url: str, tenant_id: str, runs: i
                 timer.clock,
                 calls=runs,
                 before_each=reset_limiters if endpoint.rate_limited else lambda: None,
+                user_per_call=endpoint.rate_limited,
             )
             if timing.status != 200:
                 sys.exit(f"{endpoint.path} answered {timing.status}")
