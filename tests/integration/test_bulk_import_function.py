@@ -90,6 +90,29 @@ def test_an_uploaded_file_is_loaded_into_the_tenant_its_key_names(functions, imp
     assert owner_conn.run("SELECT name FROM teams WHERE tenant_id = :t", t=tenant) == [["Imported team"]]
 
 
+def test_an_uploaded_csv_file_is_read_as_csv_by_its_name(functions, imports, build, owner_conn):
+    # Given a CSV of two teams (the second with a bad version) uploaded under the tenant's import prefix
+    tenant = build.tenant()
+    events = HelpdeskEvents(tenant)
+    good, bad = events.team(name="From a spreadsheet"), events.team(name="Bad")
+    header = "type,tenant_id,event_id,occurred_at,version,data.id,data.name,data.created_at\r\n"
+    rows = [
+        f"team.v1,{tenant},{e['event_id']},{e['occurred_at']},{version},{e['data']['id']},{e['data']['name']},"
+        f"{e['data']['created_at']}\r\n"
+        for e, version in ((good, "1"), (bad, "one"))
+    ]
+    import_id = str(uuid.uuid4())
+    imports.upload(f"imports/{tenant}/{import_id}/teams.csv", (header + "".join(rows)).encode())
+    # When the function handles the notification
+    result = functions("bulk_import").lambda_handler(imports.notifications(), FakeLambdaContext())
+    # Then the good record is applied and the bad one rejected under its spreadsheet row (the header is row 1)
+    assert result == {"batchItemFailures": []}
+    assert owner_conn.run("SELECT name FROM teams WHERE tenant_id = :t", t=tenant) == [["From a spreadsheet"]]
+    assert owner_conn.run(
+        "SELECT line, reason FROM import_rejects WHERE tenant_id = :t AND import_id = :i", t=tenant, i=import_id
+    ) == [[3, "version: Input should be a valid integer"]]
+
+
 def test_a_file_of_a_tenant_not_provisioned_yet_is_retried_and_a_key_outside_the_layout_is_not(
     functions, imports, owner_conn
 ):

@@ -84,9 +84,13 @@ def load_file(
     *,
     chunk_lines: int = CHUNK_LINES,
     analyze_after_rows: int = ANALYZE_AFTER_ROWS,
+    first_line: int = 1,
 ) -> FileResult:
-    """Load the file's lines (an iterable read as it goes), from its checkpoint on; returns the file's totals."""
-    numbered = enumerate(lines, start=1)
+    """Load the file's lines (an iterable read as it goes), from its checkpoint on; returns the file's totals.
+
+    first_line: the number of the first line (a CSV file's records start at 2, after its header).
+    """
+    numbered = enumerate(lines, start=first_line)
     result = FileResult(status="loading")
     started = False
     try:

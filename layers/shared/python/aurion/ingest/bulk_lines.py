@@ -1,7 +1,8 @@
 """The lines of an import file, streamed, and their validation against the event contract in batches.
 
-A file is NDJSON, one event per line (the live path's event, without EventBridge around it), optionally gzip. It
-is read in fixed-size blocks from whatever `read(n)` gives (an S3 body, a local file): never whole in memory.
+A file is NDJSON, one event per line (the live path's event, without EventBridge around it), or CSV
+(aurion/ingest/bulk_csv.py turns each record into that event), optionally gzip. It is read in fixed-size blocks
+from whatever `read(n)` gives (an S3 body, a local file): never whole in memory.
 """
 
 from __future__ import annotations
@@ -36,7 +37,12 @@ class FileUnreadable(Exception):
 
 
 def lines(stream: Readable) -> Iterator[bytes]:
-    """Every line of the file (without its newline), decompressed when the file starts as gzip does."""
+    """Every line of an NDJSON file (without its newline), decompressed when the file starts as gzip does."""
+    return raw_lines(stream)
+
+
+def raw_lines(stream: Readable) -> Iterator[bytes]:
+    """Every line of the file's bytes (without its newline), decompressed when the file starts as gzip does."""
     head = stream.read(2)
     source: Readable = _Prefixed(head, stream)
     if head == _GZIP_MAGIC:
@@ -66,6 +72,17 @@ class _Prefixed:
                 return head + self._stream.read()
             return head + self._stream.read(max(size - len(head), 0)) if size > len(head) else head
         return self._stream.read(size)
+
+
+class Refused(bytes):
+    """A line known to be wrong before it is parsed (a CSV record of the wrong shape): rejected with its reason."""
+
+    reason: str
+
+    def __new__(cls, reason: str) -> Refused:
+        line = super().__new__(cls, b"-")
+        line.reason = reason
+        return line
 
 
 @dataclass(frozen=True)
@@ -99,7 +116,7 @@ def validate(numbered: list[tuple[int, bytes]], tenant_id: str) -> list[Good | B
     candidates = [(n, raw) for n, raw in numbered if raw.strip()]
     results: list[Good | Bad] = []
     events: list[ev.Event] | None = None
-    if candidates and all(len(raw) <= MAX_LINE_BYTES for _, raw in candidates):
+    if candidates and all(len(raw) <= MAX_LINE_BYTES and not isinstance(raw, Refused) for _, raw in candidates):
         try:
             events = _many().validate_json(b"[" + b",".join(raw for _, raw in candidates) + b"]")
         except ValidationError:
@@ -116,6 +133,8 @@ _FOREIGN_TENANT = "tenant_id: not the tenant of the import (its prefix imports/<
 
 
 def _check_one(line: int, raw: bytes, tenant_id: str) -> Good | Bad:
+    if isinstance(raw, Refused):
+        return Bad(line, raw.reason)
     if len(raw) > MAX_LINE_BYTES:
         return Bad(line, f"line longer than {MAX_LINE_BYTES} bytes")
     try:

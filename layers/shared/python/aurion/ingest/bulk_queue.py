@@ -23,7 +23,7 @@ from uuid import UUID
 
 from aurion.db import Database
 from aurion.ingest.bulk import ImportFile, load_file
-from aurion.ingest.bulk_lines import lines
+from aurion.ingest.bulk_csv import file_lines
 from aurion.logs import logger
 from aurion.settings import get_settings
 
@@ -100,6 +100,7 @@ def load_object(db: Database, ref: ObjectRef) -> None:
     file = import_of(ref.key, str(response.get("ETag") or ""))
     body = response["Body"]
     try:
-        load_file(db, file, lines(body))
+        numbered, first_line = file_lines(body, file.file_name)
+        load_file(db, file, numbered, first_line=first_line)
     finally:
         body.close()
