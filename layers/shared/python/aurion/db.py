@@ -71,6 +71,18 @@ class Transaction:
         self._run(sql, params)
         return int(self._conn.row_count or 0)
 
+    def copy_out(self, sql: str, sink: Any) -> None:
+        """`COPY ... TO STDOUT` (no bind parameters: PostgreSQL takes none in COPY) into sink.write, called once
+        per row with that row's bytes (the protocol sends one CopyData message per row). sink.write must not
+        raise: pg8000 would stop reading mid-stream and the connection could not even roll back."""
+        with sql_subsegment(sql):
+            self._conn.run(sql, stream=sink)
+
+    def server_setting(self, name: str) -> str | None:
+        """A setting the server reported at connection time (server_encoding, standard_conforming_strings)."""
+        value: str | None = self._conn.parameter_statuses.get(name)
+        return value
+
 
 class Database:
     def __init__(self, url: str, *, statement_timeout_ms: int, connect_timeout_s: float) -> None:

@@ -26,7 +26,7 @@ def _converter(column: Column, zone: ZoneInfo) -> Callable[[Any], Any] | None:
         # redact_text skips, cheaply, text that cannot hold a number or an email (in any script or width).
         return lambda value: redact_text(value) if value else value
     if column.kind == "datetime":
-        # Row-level queries send instants as epoch seconds (aurion.exports.streaming.EPOCH), cheaper to decode
+        # Row-level queries send instants as epoch seconds (aurion.exports.sql_render.typed), cheaper to decode
         # than timestamptz text; aggregates may still send datetimes.
         return lambda value: (
             None if value is None

@@ -51,6 +51,17 @@ class Progress:
             ):
                 self.checkpoint()
 
+    def rows_until_due(self) -> int:
+        """How many more rows make a checkpoint due by count (a chunked writer flushes there, so checkpoints fall
+        on the same row counts as row by row)."""
+        return max(1, self._every_rows - (self.rows - self._last_rows))
+
+    def advance(self, rows: int) -> None:
+        """`rows` more rows written by a writer that counts a chunk at a time (COPY); a due checkpoint is recorded."""
+        self.rows += rows
+        if self.rows - self._last_rows >= self._every_rows or self._monotonic() - self._last_at >= self._every_seconds:
+            self.checkpoint()
+
     def checkpoint(self) -> None:
         self._last_rows, self._last_at = self.rows, self._monotonic()
         try:

@@ -1,21 +1,27 @@
-"""Row-level datasets read through a server-side cursor, a few thousand rows per FETCH.
+"""Row-level datasets: written by `COPY (…) TO STDOUT` straight into the file (CSV, JSON), or read typed through a
+server-side cursor, a few thousand rows per FETCH (xlsx, the PDF's previews).
 
-Rows are handed to the writer one at a time: memory does not grow with the export.
+COPY's rows are already the file's text (aurion.exports.sql_render): the worker moves bytes, and only a
+row whose free text may hold personal data is parsed and redacted in Python. Memory holds one chunk of rows.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import itertools
 import json
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import IO, Any
 
+from aurion.exports import sql_render
+from aurion.exports.columns import Column
 from aurion.exports.job import DatasetContext
-
-
-def EPOCH(expression: str) -> str:  # reads like the SQL it writes
-    return f"date_part('epoch', {expression})"
+from aurion.exports.writers import safe_text
+from aurion.redaction import redact_text
 
 
 def LOCAL_DAY(expression: str) -> str:  # the local day in the export's zone, as YYYY-MM-DD text
@@ -24,9 +30,10 @@ def LOCAL_DAY(expression: str) -> str:  # the local day in the export's zone, as
 
 @dataclass(frozen=True)
 class RowQuery:
-    """A row-level query: its select list (in column order), FROM ... WHERE ..., and ORDER BY."""
+    """A row-level query: one SQL source per column (in column order), FROM ... WHERE ..., and ORDER BY."""
 
-    select: tuple[str, ...]
+    columns: tuple[Column, ...]
+    sources: tuple[str, ...]
     body: str
     order: str
 
@@ -34,7 +41,175 @@ class RowQuery:
         """Each row as one JSON array text: pg8000 decodes twenty typed columns per row several times slower
         than json.loads (C) parses one text; numbers, booleans and null keep their types. ORDER BY stays on the
         table's columns, so the planner can still read in index order instead of sorting the whole range."""
-        return f"SELECT json_build_array({', '.join(self.select)})::text AS row {self.body} ORDER BY {self.order}"
+        select = ", ".join(sql_render.typed(c, s) for c, s in zip(self.columns, self.sources, strict=True))
+        return f"SELECT json_build_array({select})::text AS row {self.body} ORDER BY {self.order}"
+
+    def _flag(self) -> str:
+        return sql_render.flagged(self.columns, self.sources)
+
+    def csv_sql(self) -> str:
+        """A flag (empty, or 1 when Python must redact the row's free text), then the CSV fields."""
+        flag = self._flag()
+        fields = [sql_render.csv_value(c, s, flag) for c, s in zip(self.columns, self.sources, strict=True)]
+        return f"SELECT CASE WHEN {flag} THEN '1' END, {', '.join(fields)} {self.body} ORDER BY {self.order}"
+
+    def json_sql(self) -> str:
+        """A flag (0, or 1 when Python must redact the row's free text), then the row as one JSON object text."""
+        members = " || ',' || ".join(
+            sql_render.json_member(c, s) for c, s in zip(self.columns, self.sources, strict=True)
+        )
+        return (
+            f"SELECT CASE WHEN {self._flag()} THEN 1 ELSE 0 END, '{{' || {members} || '}}' "
+            f"{self.body} ORDER BY {self.order}"
+        )
+
+
+_PLACEHOLDER = re.compile(r"(?<![:\w]):(\w+)")
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("a naive datetime has no single instant")
+        return f"CAST({sql_render.sql_text(value.isoformat())} AS timestamptz)"
+    if isinstance(value, str):
+        return sql_render.sql_text(value)
+    raise TypeError(f"no literal for {type(value).__name__}")
+
+
+def inline_params(sql: str, params: dict[str, Any]) -> str:
+    """COPY takes no bind parameters: the job's own values (its tenant id, instants and zone, never user text)
+    become literals. Names that are not parameters (`HH24:MI` inside a format string) are left alone."""
+    return _PLACEHOLDER.sub(lambda m: _literal(params[m[1]]) if m[1] in params else m[0], sql)
+
+
+_CHUNK_ROWS = 2000
+_FLAGGED = ord("1")  # the first byte of a row whose free text Python must redact
+
+
+class _CopySink:
+    """Receives COPY's rows (one write per row) and writes the file's bytes a chunk at a time.
+
+    An error while writing (the upload, a cancel at a progress checkpoint, the deadline) cannot be raised inside
+    the driver's read loop: it is kept, the rest of the stream is drained, and `finish` raises it.
+    """
+
+    def __init__(
+        self,
+        ctx: DatasetContext,
+        out: IO[bytes],
+        clean: Callable[[bytes], bytes],
+        flagged: Callable[[bytes], bytes],
+        join: Callable[[list[bytes], bool], bytes],
+    ) -> None:
+        self.rows = 0
+        self.error: BaseException | None = None
+        self._ctx, self._out = ctx, out
+        self._clean, self._flagged, self._join = clean, flagged, join
+        self._chunk: list[bytes] = []
+        self._limit = self._chunk_limit()
+
+    def _chunk_limit(self) -> int:
+        progress = self._ctx.progress
+        return _CHUNK_ROWS if progress is None else min(_CHUNK_ROWS, progress.rows_until_due())
+
+    def write(self, data: bytes) -> None:
+        if self.error is not None:
+            return
+        try:
+            self._chunk.append(self._flagged(data) if data[0] == _FLAGGED else self._clean(data))
+            if len(self._chunk) >= self._limit:
+                self._flush()
+        except BaseException as exc:  # kept for finish(): see the class docstring
+            self.error = exc
+
+    def _flush(self) -> None:
+        if not self._chunk:
+            return
+        self._out.write(self._join(self._chunk, self.rows == 0))
+        self.rows += len(self._chunk)
+        written, self._chunk = len(self._chunk), []
+        self._ctx.deadline.check()
+        if self._ctx.progress is not None:
+            self._ctx.progress.advance(written)
+        self._limit = self._chunk_limit()
+
+    def finish(self) -> int:
+        if self.error is None:
+            self._flush()
+        if self.error is not None:
+            raise self.error
+        return self.rows
+
+
+def _pii_text_indexes(columns: tuple[Column, ...]) -> list[int]:
+    return [index for index, column in enumerate(columns) if column.pii == "text"]
+
+
+def _redacted(value: str) -> str:
+    return str(redact_text(value))
+
+
+@dataclass(frozen=True)
+class CopyRows:
+    """A row-level dataset written by COPY: its CSV data rows, or its JSON objects."""
+
+    ctx: DatasetContext
+    query: RowQuery
+
+    def _run(self, select: str, copy_format: str, sink: _CopySink) -> int:
+        if self.ctx.tx.server_setting("server_encoding") != "UTF8":
+            # sql_render tells ASCII text by its byte length, which only UTF-8 makes sound.
+            raise RuntimeError("exports need a UTF8 database")
+        self.ctx.deadline.check()
+        sql = f"COPY ({inline_params(select, self.ctx.job.params())}) TO STDOUT WITH (FORMAT {copy_format})"
+        self.ctx.tx.copy_out(sql, sink)
+        return sink.finish()
+
+    def write_csv(self, out: IO[bytes]) -> int:
+        """The data rows (CRLF-terminated, as csv.writer writes them); the header is the writer's."""
+        free_text = [index + 1 for index in _pii_text_indexes(self.query.columns)]  # after the flag field
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+
+        def flagged(data: bytes) -> bytes:
+            fields = next(csv.reader([data.decode("utf-8")[:-1]]))
+            for index in free_text:
+                if fields[index]:
+                    fields[index] = safe_text(_redacted(fields[index]))
+            buffer.seek(0)
+            buffer.truncate()
+            writer.writerow(fields[1:])
+            return buffer.getvalue()[:-2].encode("utf-8")
+
+        def join(chunk: list[bytes], _first: bool) -> bytes:
+            return b"\r\n".join(chunk) + b"\r\n"
+
+        # A clean row is ",<fields>\n": the empty flag field and COPY's LF go, csv's CRLF comes with the join.
+        sink = _CopySink(self.ctx, out, lambda data: data[1:-1], flagged, join)
+        return self._run(self.query.csv_sql(), "csv", sink)
+
+    def write_json(self, out: IO[bytes]) -> int:
+        """The rows as JSON objects separated by commas (no brackets: the writer's)."""
+        names = [self.query.columns[index].name for index in _pii_text_indexes(self.query.columns)]
+
+        # COPY's text format doubles each backslash (JSON's escapes) and ends the row with LF; the JSON text
+        # holds no raw control character (to_json escapes them), so nothing else is escaped.
+        def clean(data: bytes) -> bytes:
+            return data[2:-1].replace(b"\\\\", b"\\")
+
+        def flagged(data: bytes) -> bytes:
+            row = json.loads(clean(data))
+            for name in names:
+                if row[name]:
+                    row[name] = _redacted(row[name])
+            return json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+        def join(chunk: list[bytes], first: bool) -> bytes:
+            return (b"" if first else b",") + b",".join(chunk)
+
+        sink = _CopySink(self.ctx, out, clean, flagged, join)
+        return self._run(self.query.json_sql(), "text", sink)
 
 
 _cursor_ids = itertools.count(1)

@@ -14,7 +14,7 @@ from aurion.exports.datasets.spec import DatasetSpec
 from aurion.exports.job import DatasetContext
 from aurion.exports.options import ExportOptions
 from aurion.exports.pii import row_converter
-from aurion.exports.streaming import EPOCH, LOCAL_DAY, RowQuery, cursor_rows, first_rows
+from aurion.exports.streaming import LOCAL_DAY, CopyRows, RowQuery, cursor_rows, first_rows
 from aurion.facts.sla_outcomes import FIRST_RESPONSE_MET, RESOLUTION_MET
 
 CALL_COLUMNS = (
@@ -34,8 +34,10 @@ CALL_COLUMNS = (
 )
 TRANSCRIPT_COLUMN = Column("transcript_redacted", "text", pii="text")
 
+# One SQL source per column (datetimes as timestamptz, floats as numeric: aurion.exports.sql_render
+# renders each for the file).
 CALLS_SELECT = (
-    "c.id::text", EPOCH("c.started_at"), LOCAL_DAY("c.started_at"), EPOCH("c.ended_at"), "c.direction",
+    "c.id::text", "c.started_at", LOCAL_DAY("c.started_at"), "c.ended_at", "c.direction",
     "c.phone_number", "c.duration_seconds", "c.status", "c.outcome", "c.category", "c.first_call_resolution",
     "c.resolution_seconds", "c.conversation_id::text",
 )  # fmt: skip
@@ -52,7 +54,7 @@ def call_columns(options: ExportOptions) -> tuple[Column, ...]:
 def calls_query(options: ExportOptions) -> RowQuery:
     # Transcripts are not even read unless the export asks for them.
     select = (*CALLS_SELECT, "c.transcript") if options.include_transcripts else CALLS_SELECT
-    return RowQuery(select, CALLS_BODY, "c.started_at, c.id")
+    return RowQuery(call_columns(options), select, CALLS_BODY, "c.started_at, c.id")
 
 
 CONVERSATION_COLUMNS = (
@@ -86,11 +88,11 @@ def _sla_outcome(met: str) -> str:
 
 
 CONVERSATIONS_SELECT = (
-    "c.id::text", EPOCH("c.created_at"), LOCAL_DAY("c.created_at"), "c.channel", "c.priority", "c.status",
-    "c.subject", "c.topic", "ct.email", "ct.phone", "u.name", "t.name", EPOCH("c.first_response_at"),
-    EPOCH("c.resolved_at"), "c.resolved_by", "c.escalated",
-    "aurion_round1(extract(epoch FROM c.first_response_at - c.created_at) / 60)::float8",
-    "aurion_round1(extract(epoch FROM c.resolved_at - c.created_at) / 60)::float8",
+    "c.id::text", "c.created_at", LOCAL_DAY("c.created_at"), "c.channel", "c.priority", "c.status",
+    "c.subject", "c.topic", "ct.email", "ct.phone", "u.name", "t.name", "c.first_response_at",
+    "c.resolved_at", "c.resolved_by", "c.escalated",
+    "aurion_round1(extract(epoch FROM c.first_response_at - c.created_at) / 60)",
+    "aurion_round1(extract(epoch FROM c.resolved_at - c.created_at) / 60)",
     _sla_outcome(FIRST_RESPONSE_MET), _sla_outcome(RESOLUTION_MET), "s.csat_rating",
 )  # fmt: skip
 CONVERSATIONS_BODY = """
@@ -105,7 +107,7 @@ LEFT JOIN (SELECT conversation_id, (array_agg(rating ORDER BY responded_at DESC)
             GROUP BY conversation_id) s ON s.conversation_id = c.id
 WHERE c.tenant_id = CAST(:tenant_id AS uuid) AND c.created_at >= :start AND c.created_at < :end
 """
-CONVERSATIONS_QUERY = RowQuery(CONVERSATIONS_SELECT, CONVERSATIONS_BODY, "c.created_at, c.id")
+CONVERSATIONS_QUERY = RowQuery(CONVERSATION_COLUMNS, CONVERSATIONS_SELECT, CONVERSATIONS_BODY, "c.created_at, c.id")
 
 
 def _calls(ctx: DatasetContext) -> Iterator[list[Any]]:
@@ -116,12 +118,21 @@ def _conversations(ctx: DatasetContext) -> Iterator[list[Any]]:
     return cursor_rows(ctx, CONVERSATIONS_QUERY)
 
 
+def _calls_copy(ctx: DatasetContext) -> CopyRows:
+    return CopyRows(ctx, calls_query(ctx.job.options))
+
+
+def _conversations_copy(ctx: DatasetContext) -> CopyRows:
+    return CopyRows(ctx, CONVERSATIONS_QUERY)
+
+
 CALLS = DatasetSpec(
-    "calls", "Calls", call_columns, _calls, scopes=("voice", "all"), when=lambda options: options.include_call_details
-)
+    "calls", "Calls", call_columns, _calls, scopes=("voice", "all"), when=lambda options: options.include_call_details,
+    copy=_calls_copy,
+)  # fmt: skip
 CONVERSATIONS = DatasetSpec(
     "conversations", "Conversations", CONVERSATION_COLUMNS, _conversations, scopes=("conversations", "all"),
-    added_by=lambda options: options.include_conversations,
+    added_by=lambda options: options.include_conversations, copy=_conversations_copy,
 )  # fmt: skip
 
 

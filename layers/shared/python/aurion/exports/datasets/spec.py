@@ -15,6 +15,7 @@ from aurion.exports.columns import Column
 from aurion.exports.job import DatasetContext
 from aurion.exports.options import ExportOptions
 from aurion.exports.pii import row_converter
+from aurion.exports.streaming import CopyRows
 from aurion.models.exports import ExportScope
 
 
@@ -26,6 +27,8 @@ class Dataset:
     title: str
     columns: tuple[Column, ...]
     rows: Iterable[Sequence[Any]]
+    # A row-level dataset: COPY writes its CSV and JSON rows as the file's bytes (rows stays unread then).
+    copy: CopyRows | None = None
 
     @property
     def column_names(self) -> list[str]:
@@ -52,6 +55,7 @@ class DatasetSpec:
     # Inside its scopes, whether the options want it; outside them, whether an option adds it anyway.
     when: Callable[[ExportOptions], bool] = _always
     added_by: Callable[[ExportOptions], bool] = _never
+    copy: Callable[[DatasetContext], CopyRows] | None = None
 
     def columns_for(self, options: ExportOptions) -> tuple[Column, ...]:
         return self.columns(options) if callable(self.columns) else self.columns
@@ -61,7 +65,8 @@ class DatasetSpec:
 
     def build(self, ctx: DatasetContext) -> Dataset:
         columns = self.columns_for(ctx.job.options)
-        return Dataset(self.name, self.title, columns, self._converted(ctx, columns))
+        copy = self.copy(ctx) if self.copy is not None else None
+        return Dataset(self.name, self.title, columns, self._converted(ctx, columns), copy)
 
     def _converted(self, ctx: DatasetContext, columns: tuple[Column, ...]) -> Iterator[tuple[Any, ...]]:
         ctx.deadline.check()

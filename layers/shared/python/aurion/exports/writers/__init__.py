@@ -11,13 +11,13 @@ from aurion.exports.columns import Column
 
 # Spreadsheet programs run a cell that starts with one of these as a formula (CSV injection); such text
 # cells get a leading apostrophe, which Excel and LibreOffice show as plain text.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 Stream = BinaryIO
 
 
 def safe_text(value: str) -> str:
-    return "'" + value if value.startswith(_FORMULA_START) else value
+    return "'" + value if value.startswith(FORMULA_START) else value
 
 
 def iso(value: Any) -> Any:
@@ -33,7 +33,7 @@ def text_formatter(column: Column) -> Callable[[Any], Any]:
     """How a value of the column is written in a text format (CSV): never None, never a live formula."""
     if column.kind == "text":
         # One call per text value, not two: this runs for most values of every exported row.
-        return lambda value: "" if value is None else ("'" + value if value.startswith(_FORMULA_START) else value)
+        return lambda value: "" if value is None else ("'" + value if value.startswith(FORMULA_START) else value)
     if column.kind == "bool":
         return lambda value: "" if value is None else ("true" if value else "false")
     if column.kind in ("date", "datetime"):

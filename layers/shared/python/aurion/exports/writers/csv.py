@@ -23,6 +23,10 @@ def write_dataset_csv(out: IO[bytes], dataset: Dataset) -> int:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(dataset.column_names)
+    if dataset.copy is not None:
+        # Row-level data: COPY writes the rows as this writer would (aurion.exports.sql_render).
+        out.write(buffer.getvalue().encode("utf-8"))
+        return dataset.copy.write_csv(out)
     # Only the columns whose values change in text (formula-safe text, true/false, ISO times): csv writes None
     # as an empty field and numbers as str() already, and this runs for every value of every row.
     formatters = [

@@ -35,6 +35,11 @@ def write_json(out: Stream, datasets: Sequence[Dataset], meta: dict[str, Any]) -
     count = 0
     for dataset in datasets:
         out.write(f",{_dumps(dataset.name)}:[".encode())
+        if dataset.copy is not None:
+            # Row-level data: COPY writes the objects as _dumps would (aurion.exports.sql_render).
+            count += dataset.copy.write_json(out)
+            out.write(b"]")
+            continue
         names = dataset.column_names
         written = 0
         chunk: list[str] = []

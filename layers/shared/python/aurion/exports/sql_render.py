@@ -1,0 +1,154 @@
+"""A row-level value rendered by PostgreSQL exactly as the Python writers render it, so COPY's output is the file.
+
+Reading rows one by one through the driver costs ~8x a bare `COPY ... TO STDOUT` of the same query
+(docs/performance.md, "Exports"); with every value already the file's text, the worker only moves bytes.
+Each function here mirrors one Python rule, and tests/integration/test_export_copy_equivalence.py proves on
+adversarial values that both paths write the same bytes:
+
+- phone numbers and emails: aurion.redaction.redact_phone and mask_email (both are plain string rules);
+- free text: aurion.redaction.redact_text needs libphonenumber, so SQL only decides which values surely hold
+  nothing to redact (ASCII only, no `@`, fewer than 7 digits: may_hold_personal_data is False for them, and
+  redact_text returns them unchanged). A row with any other free text is flagged and its raw text is redacted
+  in Python (aurion.exports.streaming), a few rows in a thousand on real data;
+- text: formula-safe (aurion.exports.writers.safe_text); true/false; ISO 8601 local times with their offset;
+  floats as Python's repr of the value.
+
+Placeholders (`:tz`) are the query's own parameters, inlined by aurion.exports.streaming before COPY.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Final
+
+from aurion.exports.columns import Column
+from aurion.exports.writers import FORMULA_START
+from aurion.redaction import EMAIL_MASK, NO_DIGITS, PHONE_MASK
+
+# Every character str.isspace() is true for (mask_email strips them); a unit test recomputes the set.
+PY_WHITESPACE: Final = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+    "\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+_MIN_PHONE_DIGITS: Final = 7  # aurion.redaction's threshold
+
+
+def sql_text(value: str) -> str:
+    """A string literal (standard_conforming_strings, the default since PostgreSQL 9.1: only quotes double)."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _digits(expression: str) -> str:
+    return f"regexp_replace({expression}, '[^0-9]', '', 'g')"
+
+
+def phone(expression: str) -> str:
+    """redact_phone: the last 4 ASCII digits, or the all-stars mask; null and '' stay null (pii.py)."""
+    digits = _digits(expression)
+    return (
+        f"CASE WHEN {expression} IS NULL OR {expression} = '' THEN NULL "
+        f"WHEN length({digits}) >= 4 THEN {sql_text(PHONE_MASK)} || right({digits}, 4) "
+        f"ELSE {sql_text(NO_DIGITS)} END"
+    )
+
+
+def email(expression: str) -> str:
+    """mask_email: strip (Python's whitespace), split at the last @, first character + mask + domain."""
+    stripped = f"btrim({expression}, {sql_text(PY_WHITESPACE)})"
+    local, domain = f"substring({stripped} FROM '^(.*)@')", f"substring({stripped} FROM '@([^@]*)$')"
+    return (
+        f"CASE WHEN {expression} IS NULL OR {expression} = '' THEN NULL "
+        f"WHEN {domain} IS NULL OR {domain} = '' THEN {sql_text(EMAIL_MASK)} "
+        f"ELSE left({local}, 1) || {sql_text(EMAIL_MASK + '@')} || {domain} END"
+    )
+
+
+def surely_clean(expression: str) -> str:
+    """True only for free text redact_text returns unchanged: null, or ASCII (one byte per character in UTF-8,
+    so str.isdigit is 0-9 only) with no @ and fewer than 7 digits. Anything else goes to Python."""
+    return (
+        f"({expression} IS NULL OR (octet_length({expression}) = length({expression}) "
+        f"AND strpos({expression}, '@') = 0 "
+        f"AND length({expression}) - length(translate({expression}, '0123456789', '')) < {_MIN_PHONE_DIGITS}))"
+    )
+
+
+def formula_safe(expression: str) -> str:
+    """safe_text, and '' as null: COPY quotes an empty string (""), csv writes nothing for it."""
+    starts = ", ".join(sql_text(start) for start in FORMULA_START)
+    return f"CASE WHEN left({expression}, 1) IN ({starts}) THEN '''' || {expression} ELSE NULLIF({expression}, '') END"
+
+
+def local_iso(expression: str) -> str:
+    """datetime.isoformat(timespec="seconds") of the instant in the export's zone: 2026-03-02T10:15:00+01:00, with
+    the offset's seconds when it has some (local mean time), as Python writes them."""
+    local = f"({expression} AT TIME ZONE :tz)"
+    offset = f"extract(epoch FROM {local} - ({expression} AT TIME ZONE 'UTC'))::int"
+    size = f"abs({offset})"
+    return (
+        f"to_char({local}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN {offset} < 0 THEN '-' ELSE '+' END "
+        f"|| lpad(({size} / 3600)::text, 2, '0') || ':' || lpad(({size} % 3600 / 60)::text, 2, '0') "
+        f"|| CASE WHEN {size} % 60 <> 0 THEN ':' || lpad(({size} % 60)::text, 2, '0') ELSE '' END"
+    )
+
+
+def float_text(expression: str) -> str:
+    """str(float(value)) of a numeric: its shortest digits, with ".0" when whole (12.5, 3.0). Exact while the
+    value has at most 15 significant digits and 1e-4 <= |value| < 1e16, as every exported one (minutes rounded
+    to one decimal) has."""
+    trimmed = f"trim_scale(({expression})::numeric)"
+    return f"CASE WHEN scale({trimmed}) = 0 THEN {trimmed}::text || '.0' ELSE {trimmed}::text END"
+
+
+def typed(column: Column, source: str) -> str:
+    """The value for the Python writers (xlsx, PDF): instants as epoch seconds, floats as float8."""
+    if column.kind == "datetime":
+        return f"date_part('epoch', {source})"
+    if column.kind == "float":
+        return f"({source})::float8"
+    return source
+
+
+def _bool_text(expression: str) -> str:
+    return f"CASE WHEN {expression} THEN 'true' WHEN NOT {expression} THEN 'false' END"
+
+
+def _plain(column: Column, source: str) -> str:
+    """The redacted value (free text raw: see csv_value), as text, null for null."""
+    if column.pii == "phone":
+        return phone(source)
+    if column.pii == "email":
+        return email(source)
+    if column.kind == "datetime":
+        return local_iso(source)
+    if column.kind == "float":
+        return float_text(source)
+    if column.kind == "bool":
+        return _bool_text(source)
+    if column.kind == "int":
+        return f"({source})::text"
+    return source  # text, and days (already YYYY-MM-DD text)
+
+
+def csv_value(column: Column, source: str, flagged: str) -> str:
+    """The CSV field's text (null: an empty field). Free text is raw in a flagged row, for Python to redact."""
+    value = _plain(column, source)
+    if column.pii == "text":
+        return f"CASE WHEN {flagged} THEN {source} ELSE {formula_safe(source)} END"
+    if column.kind == "text":
+        return formula_safe(value)
+    return value
+
+
+def json_member(column: Column, source: str) -> str:
+    """`"name":value` as Python's json.dumps(ensure_ascii=False) writes it (to_json escapes as it does)."""
+    value = _plain(column, source)
+    if column.kind in ("text", "date", "datetime") or column.pii:
+        value = f"to_json(({value})::text)::text"
+    return f"{sql_text(json.dumps(column.name) + ':')} || COALESCE({value}, 'null')"
+
+
+def flagged(columns: tuple[Column, ...], sources: tuple[str, ...]) -> str:
+    """True when a free-text value of the row may hold personal data (Python redacts that row's free text)."""
+    tests = [surely_clean(source) for column, source in zip(columns, sources, strict=True) if column.pii == "text"]
+    return f"NOT ({' AND '.join(tests)})" if tests else "false"

@@ -1,0 +1,29 @@
+"""The pieces of the COPY path that need no database: the whitespace mask_email strips, the inlined literals."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+
+import pytest
+
+from aurion.exports.sql_render import PY_WHITESPACE
+from aurion.exports.streaming import inline_params
+
+
+def test_the_whitespace_sql_strips_is_every_character_python_strips():
+    assert set(PY_WHITESPACE) == {ch for ch in map(chr, range(sys.maxunicode + 1)) if ch.isspace()}
+
+
+def test_the_jobs_values_become_literals_and_format_strings_stay_as_they_are():
+    sql = "SELECT to_char(x AT TIME ZONE :tz, 'HH24:MI:SS'), y::text FROM t WHERE a >= :start AND b = :tenant_id"
+    inlined = inline_params(sql, {"tz": "Europe/Paris", "start": datetime(2026, 3, 1, tzinfo=UTC), "tenant_id": "x'y"})
+    assert inlined == (
+        "SELECT to_char(x AT TIME ZONE 'Europe/Paris', 'HH24:MI:SS'), y::text FROM t "
+        "WHERE a >= CAST('2026-03-01T00:00:00+00:00' AS timestamptz) AND b = 'x''y'"
+    )
+
+
+def test_a_naive_instant_is_refused():
+    with pytest.raises(ValueError, match="naive"):
+        inline_params("SELECT :start", {"start": datetime(2026, 3, 1)})
