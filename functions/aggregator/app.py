@@ -1,4 +1,4 @@
-"""Rollup aggregator (EventBridge schedule): bring every tenant's daily rollups up to date."""
+"""Rollup aggregator (EventBridge schedule): the dispatcher, one job per tenant with work onto the rollup queue."""
 
 from __future__ import annotations
 

@@ -39,6 +39,8 @@ class Settings(BaseModel):
     aws_endpoint_url: str | None = None
     exports_bucket: str | None = None
     exports_queue_url: str | None = None
+    # The rollup queue: the aggregator's dispatcher sends to it, its worker consumes it.
+    aggregator_queue_url: str | None = None
 
     @field_validator("db_url")
     @classmethod
@@ -122,6 +124,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         "AWS_ENDPOINT_URL": "aws_endpoint_url",
         "EXPORTS_BUCKET": "exports_bucket",
         "EXPORTS_QUEUE_URL": "exports_queue_url",
+        "AGGREGATOR_QUEUE_URL": "aggregator_queue_url",
     }
     for name, field in optional.items():
         if env.get(name):

@@ -45,6 +45,15 @@ CHANGE_MARGIN = timedelta(minutes=5)
 AGGREGATOR_STATEMENT_TIMEOUT_MS = 280_000
 
 LOCK_SQL = "SELECT pg_try_advisory_xact_lock(hashtextextended('aurion-rollup:' || :tenant_id, 0))"
+# A split rebuild under way (aurion/rollups/parts.py): its parts own the tenant's rollups until the last one moves
+# the watermark; a run in between would rebuild the whole history in one invocation.
+PLANNED_SQL = "SELECT EXISTS (SELECT FROM rollup_parts WHERE tenant_id = CAST(:tenant_id AS uuid))"
+# The tenant's logged changes (migration 0019), taken before the dirty days are read: a write committed before
+# this statement is seen by the reads after it, one committed later keeps its row for the next cycle.
+TAKE_CHANGES_SQL = """
+WITH taken AS (DELETE FROM rollup_changes WHERE tenant_id = CAST(:tenant_id AS uuid) RETURNING changed_at)
+SELECT min(changed_at) FROM taken
+"""
 STATE_SQL = """
 SELECT rolled_until, as_of, changes_seen_until FROM rollup_state WHERE tenant_id = CAST(:tenant_id AS uuid)
 """
@@ -105,8 +114,10 @@ class RunResult:
     skipped: bool
     days_rebuilt: int = 0
     run_ms: float = 0.0
-    # How old the rollups were before this run (None on the first run).
+    # How long the oldest change this run applied had waited (the database's clock; None: no change logged).
     lag_seconds: float | None = None
+    # A split rebuild owns the tenant: nothing was done, its last part moves the watermark.
+    planned: bool = False
 
 
 def _runs(days: set[date]) -> Iterator[tuple[date, date]]:
@@ -145,9 +156,12 @@ def run_tenant(db: Database, tenant_id: str, *, now: datetime | None = None) -> 
     with db.transaction(tenant_id) as tx:
         if not tx.value(LOCK_SQL, tenant_id=tenant_id):
             return RunResult(tenant_id, skipped=True)
+        if tx.value(PLANNED_SQL, tenant_id=tenant_id):
+            return RunResult(tenant_id, skipped=False, planned=True)
         as_of = (now or clock.now()).astimezone(UTC)
         # The database's clock, which stamps updated_at: what this run has seen written (see the docstring).
         changes_seen_until: datetime = tx.value("SELECT now()")
+        oldest_change: datetime | None = tx.value(TAKE_CHANGES_SQL, tenant_id=tenant_id)
         today = as_of.date()
         state = tx.one(STATE_SQL, tenant_id=tenant_id)
         # A day that several families rebuild (a conversation write dirties the families that read
@@ -164,7 +178,7 @@ def run_tenant(db: Database, tenant_id: str, *, now: datetime | None = None) -> 
         run_ms = round((time.perf_counter() - started) * 1000, 1)
         tx.execute(SAVE_STATE_SQL, tenant_id=tenant_id, rolled_until=today, as_of=as_of,
                    changes_seen_until=changes_seen_until, run_ms=run_ms, days=rebuilt)  # fmt: skip
-    lag = (as_of - state["as_of"]).total_seconds() if state else None
+    lag = round((changes_seen_until - oldest_change).total_seconds(), 3) if oldest_change else None
     result = RunResult(tenant_id, skipped=False, days_rebuilt=rebuilt, run_ms=run_ms, lag_seconds=lag)
     logger.info(
         "rollups updated",

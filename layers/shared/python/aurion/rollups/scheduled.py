@@ -1,8 +1,10 @@
-"""The aggregator function's entry (EventBridge, every 5 minutes): run every tenant, report freshness.
+"""The aggregator function's entry (EventBridge, every 5 minutes): the dispatcher of a cycle, and its freshness.
 
-Freshness is what the pipeline's users need: per run, the largest age of a tenant's rollups before the run
-(`RollupLagSeconds`: at most the schedule period when healthy), the run time and the days rebuilt, as
-CloudWatch metrics (embedded metric format, no API calls) and in the run's log line.
+`RollupLagSeconds` is the age of the oldest change not rolled up yet (0 when none waits): healthy, it stays
+under a cycle and the worker's time; it grows when the worker fails, is throttled, or falls behind. Emitted every
+cycle, so a dispatcher that stops running shows as missing data (the lag alarm treats it as breaching). With the
+tenants due, the jobs queued and the cycle's time, as CloudWatch metrics (embedded metric format) and in the
+cycle's log line.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from aurion.db import Database
 from aurion.logs import logger
-from aurion.rollups.aggregator import aggregator_database, run_all
+from aurion.rollups.aggregator import aggregator_database
+from aurion.rollups.dispatch import dispatch
+from aurion.rollups.queue import send_bodies
 from aurion.settings import get_settings
 
 metrics = Metrics(namespace="AurionAnalytics", service="rollup-aggregator")
@@ -30,20 +34,20 @@ def _aggregator_database() -> Database:
 
 
 def handle_aggregator_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    results = run_all(_aggregator_database())
-    done = [result for result in results if not result.skipped]
-    lags = [result.lag_seconds for result in done if result.lag_seconds is not None]
+    cycle = dispatch(_aggregator_database(), send_bodies)
     summary = {
-        "tenants": len(results),
-        "skipped": len(results) - len(done),
-        "days_rebuilt": sum(result.days_rebuilt for result in done),
-        "max_run_ms": max((result.run_ms for result in done), default=0.0),
-        "max_lag_seconds": max(lags, default=0.0),
+        "tenants_due": cycle.tenants_due,
+        "runs_queued": cycle.runs,
+        "parts_queued": cycle.parts,
+        "tenants_split": cycle.planned,
+        "lag_seconds": cycle.lag_seconds,
+        "query_ms": cycle.query_ms,
+        "cycle_ms": cycle.total_ms,
     }
-    metrics.add_metric("RollupTenants", MetricUnit.Count, summary["tenants"])
-    metrics.add_metric("RollupTenantsSkipped", MetricUnit.Count, summary["skipped"])
-    metrics.add_metric("RollupDaysRebuilt", MetricUnit.Count, summary["days_rebuilt"])
-    metrics.add_metric("RollupMaxRunMs", MetricUnit.Milliseconds, summary["max_run_ms"])
-    metrics.add_metric("RollupLagSeconds", MetricUnit.Seconds, summary["max_lag_seconds"])
-    logger.info("aggregator run", extra=summary)
+    metrics.add_metric("RollupTenantsDue", MetricUnit.Count, cycle.tenants_due)
+    metrics.add_metric("RollupJobsQueued", MetricUnit.Count, cycle.runs + cycle.parts)
+    metrics.add_metric("RollupTenantsSplit", MetricUnit.Count, cycle.planned)
+    metrics.add_metric("RollupDispatchMs", MetricUnit.Milliseconds, cycle.total_ms)
+    metrics.add_metric("RollupLagSeconds", MetricUnit.Seconds, cycle.lag_seconds)
+    logger.info("aggregator cycle", extra=summary)
     return summary
