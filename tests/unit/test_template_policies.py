@@ -49,7 +49,12 @@ EXPECTED: dict[str, tuple[set[str], set[tuple[str, str]]]] = {
         | consumes("ExportQueue"),
     ),
     "ExportSchedulerFunction": (set(), {DB, ("sqs:SendMessage", "ExportQueue")}),
-    "AggregatorFunction": (set(), {DB}),
+    # The rollup dispatcher queues jobs on its queue only; the worker consumes them and shortens a busy retry.
+    "AggregatorFunction": (set(), {DB, ("sqs:SendMessage", "AggregatorQueue")}),
+    "AggregatorWorkerFunction": (
+        set(),
+        {DB, ("sqs:ChangeMessageVisibility", "AggregatorQueue")} | consumes("AggregatorQueue"),
+    ),
     "IngestFunction": (set(), {DB} | consumes("IngestQueue")),
     # The bulk path's loader: the import files, nothing else of their bucket.
     "BulkImportFunction": (
