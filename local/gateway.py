@@ -56,13 +56,16 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import parse_qsl, unquote, urlsplit
 from wsgiref.headers import Headers
 
 from local.lambda_runtime import FunctionInitError, LambdaRuntime, refresh_shared_state
 from local.paths import SHARED_LAYER, ensure_layer_on_path
 from local.sam_model import ApiModel, Authorizer, Route, load_api_model
+
+if TYPE_CHECKING:
+    from local.dashboard_site import DashboardSite
 
 log = logging.getLogger("local.gateway")
 
@@ -568,9 +571,13 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_error(400, "Bad Content-Length")
             return
         body = self.rfile.read(length) if length > 0 else None
-        result = self.server.gateway.invoke(
-            self.command, self.path, list(self.headers.items()), body, source_ip=self.client_address[0]
-        )
+        # The dashboard's files and local sign-in (make run only) before the API, which owns every other path.
+        site = self.server.site
+        result = site.serve(self.command, self.path, body) if site is not None else None
+        if result is None:
+            result = self.server.gateway.invoke(
+                self.command, self.path, list(self.headers.items()), body, source_ip=self.client_address[0]
+            )
         self.send_response_only(result.status)
         self.send_header("Date", self.date_time_string())
         for name, value in result.headers.items():
@@ -616,8 +623,9 @@ class GatewayServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], gateway: Gateway) -> None:
+    def __init__(self, address: tuple[str, int], gateway: Gateway, site: DashboardSite | None = None) -> None:
         self.gateway = gateway
+        self.site = site
         super().__init__(address, _Handler)
 
     @property
@@ -642,7 +650,9 @@ def make_server(
     *,
     cors_origins: list[str] | None = None,
     parameter_overrides: dict[str, str] | None = None,
+    site: DashboardSite | None = None,
 ) -> GatewayServer:
-    """A gateway for template_path bound to host:port (0: any free port); call serve_forever or serve_in_thread."""
+    """A gateway for template_path bound to host:port (0: any free port); call serve_forever or serve_in_thread.
+    With `site`, it also serves the dashboard (local/dashboard_site.py) on the paths the API does not use."""
     gateway = Gateway(template_path, repo_root, cors_origins=cors_origins, parameter_overrides=parameter_overrides)
-    return GatewayServer((host, port), gateway)
+    return GatewayServer((host, port), gateway, site)
