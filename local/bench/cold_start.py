@@ -258,6 +258,8 @@ def measure_cold_starts(
             Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION}
         )
         queue = session.client("sqs", endpoint_url=endpoint).create_queue(QueueName=BUCKET)
+        # The rollup dispatcher's queue (what it finds due is queued there; the worker's sample is its own job).
+        rollups = session.client("sqs", endpoint_url=endpoint).create_queue(QueueName=f"{BUCKET}-rollups")
         _put_sample_import(session.client("s3", endpoint_url=endpoint), tenant_id)
         base = {
             **{key: value for key, value in os.environ.items() if key not in ("DB_SECRET_ARN", "SESSION_SECRET_ARN")},
@@ -266,6 +268,7 @@ def measure_cold_starts(
             "AURION_SESSION_SECRET": SESSION_SECRET,
             "EXPORTS_BUCKET": BUCKET,
             "EXPORTS_QUEUE_URL": queue["QueueUrl"],
+            "AGGREGATOR_QUEUE_URL": rollups["QueueUrl"],
             "COLD_START_TENANT": tenant_id,
             "COLD_START_TOKEN": token,
             "PYTHONPATH": os.pathsep.join([str(SHARED_LAYER), str(REPO_ROOT)]),
