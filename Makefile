@@ -53,16 +53,17 @@ fuzz: install ## fuzz every operation of docs/openapi.json (FUZZ_MAX_EXAMPLES, 2
 token: install ## print a session token: make token ROLE=tenant_admin TENANT=acme [USER=<uuid>]
 	@$(PY) -m local.token --role "$(ROLE)" --tenant "$(TENANT)" $(USER_ARG)
 
-seed: install ## make seed TENANT=<slug> CONVERSATIONS=<n> CALLS=<n> DAYS=<d> SEED=<int> PLAN=<plan> PRODUCTS=<a,b> TIME_ZONE=<zone>
+seed: install ## make seed TENANT=<slug> CONVERSATIONS=<n> CALLS=<n> DAYS=<d> SEED=<int> PLAN=<plan> PRODUCTS=<a,b> TIME_ZONE=<zone> [VIA=auto|bucket|loader|generator]
 	$(PY) -m local.seed --database-url "$$($(PY) -m local.stack admin-url)" --tenant "$(TENANT)" \
 		--conversations "$(or $(CONVERSATIONS),10000)" --calls "$(or $(CALLS),0)" \
 		--days "$(or $(DAYS),90)" --seed "$(or $(SEED),1)" --plan "$(or $(PLAN),professional)" \
-		$(if $(PRODUCTS),--products "$(PRODUCTS)") $(if $(TIME_ZONE),--time-zone "$(TIME_ZONE)") --replace
+		$(if $(PRODUCTS),--products "$(PRODUCTS)") $(if $(TIME_ZONE),--time-zone "$(TIME_ZONE)") --replace \
+		--via "$(or $(VIA),auto)"
 
 ingest: install ## publish events (NDJSON) to make run's ingest bus: make ingest FILE=<path> TENANT=<slug|id>
 	$(PY) -m local.ingest_loop send --file "$(FILE)" --tenant "$(TENANT)"
 
-import: install ## upload a history file (NDJSON, gzip allowed) to make run's import bucket: make import FILE=<path> TENANT=<slug|id>
+import: install ## upload a history file (NDJSON or CSV, gzip allowed) to make run's import bucket: make import FILE=<path> TENANT=<slug|id>
 	$(PY) -m local.import_loop send --file "$(FILE)" --tenant "$(TENANT)"
 
 migrate: install ## apply migrations: make migrate DATABASE_URL=postgresql://owner@host/db

@@ -1,5 +1,10 @@
 """python -m local.seed --database-url URL --tenant acme --conversations N --calls N --days D --seed S
-[--plan P] [--products a,b] [--time-zone Area/City]"""
+[--plan P] [--products a,b] [--time-zone Area/City] [--via loader|bucket|auto|generator]
+
+The tenant's history goes in through the bulk path by default: the generator's rows are written as an import file
+(local/seed/import_files.py) which the loader applies (--via loader: in this process; --via bucket: uploaded under
+the tenant's import prefix of `make run`'s bucket, applied by its loop; --via auto: the bucket when `make run` is
+up, else the loader). --via generator writes the tables directly (the 1,000,000-conversation bench tenants)."""
 
 from __future__ import annotations
 
@@ -8,9 +13,12 @@ import logging
 import sys
 import time
 from datetime import UTC, datetime
+from typing import Any
 
-from local.seed.generator import TenantExists, seed_tenant
+from local.seed.generator import TenantExists, connect, count_rows, delete_tenant, seed_tenant
 from local.seed.spec import DEFAULT_TIME_ZONE, PLANS, PRODUCTS, TenantSpec, is_time_zone
+
+VIA = ("loader", "bucket", "auto", "generator")
 
 
 def _end(value: str) -> datetime:
@@ -54,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--end", type=_end, help="ISO date-time the data ends at (default: now, to the minute)")
     parser.add_argument("--replace", action="store_true", help="delete the tenant with this slug first")
     parser.add_argument("-q", "--quiet", action="store_true", help="no per-step timings")
+    parser.add_argument("--via", choices=VIA, default="loader", help="how the rows get in (default %(default)s)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="%(message)s", stream=sys.stderr)
 
@@ -75,8 +84,14 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(exc))
     started = time.perf_counter()
     try:
-        counts = seed_tenant(args.database_url, spec)
+        if args.via == "generator":
+            counts = seed_tenant(args.database_url, spec)
+        else:
+            counts = seed_through_import(args.database_url, spec, args.via)
     except TenantExists as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except ImportNotApplied as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(
@@ -87,6 +102,60 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {table:<22} {count:>10,}")
     print(f"rollups: {update_rollups(args.database_url, str(spec.tenant_id))}")
     return 0
+
+
+def seed_through_import(admin_url: str, spec: TenantSpec, via: str) -> dict[str, int]:
+    """The tenant's generated history through the bulk path; its row count per table once loaded."""
+    from local.paths import LOCAL_DIR
+    from local.seed.import_files import load_in_process, load_through_bucket, write_import_file
+
+    if spec.replace:
+        delete_tenant(admin_url, spec.slug)
+    seed = write_import_file(admin_url, spec, LOCAL_DIR / "seed-imports")
+    resources = _running_bucket() if via in ("bucket", "auto") else None
+    if via == "bucket" and resources is None:
+        raise ImportNotApplied("no import bucket running: start `make run` first, or use --via loader")
+    if resources is not None:
+        print(f"uploading {seed.path.name} to s3://{resources.bucket} (import {seed.import_id})", file=sys.stderr)
+        status = load_through_bucket(admin_url, seed, resources)
+    else:
+        status = load_in_process(admin_url, seed)
+    print(
+        f"import {seed.import_id}: {status.get('status')}, {status.get('rows_read', 0):,} lines read, "
+        f"{status.get('rows_applied', 0):,} applied, {status.get('rows_rejected', 0):,} rejected"
+    )
+    if status.get("status") != "completed" or status.get("rows_rejected"):
+        raise ImportNotApplied(f"the seed's import file was not applied whole: {status}")
+    conn = connect(admin_url)
+    try:
+        return count_rows(conn, spec)
+    finally:
+        conn.close()
+
+
+def _running_bucket() -> Any:
+    """`make run`'s import bucket when it advertises one and its moto answers, else None."""
+    import os
+
+    from local.import_loop import STATE_FILE, read_state
+
+    if not STATE_FILE.exists():
+        return None
+    resources = read_state()
+    if resources.endpoint_url:
+        for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing")):
+            os.environ.setdefault(name, value)
+    from local.ingest_loop import _client
+
+    try:
+        _client("s3", resources.endpoint_url, resources.region).head_bucket(Bucket=resources.bucket)
+    except Exception:  # a state file left by a stack that is gone
+        return None
+    return resources
+
+
+class ImportNotApplied(Exception):
+    """The seed's file did not load whole (a reject means the generator and the contract disagree)."""
 
 
 def update_rollups(database_url: str, tenant_id: str) -> str:
