@@ -8,7 +8,11 @@ benchmark's helpdesk mix (local.bench.ingest: per conversation its creation and 
 survey sent and answered for half, a call and an LLM request for every fifth), one event per line. The loader is
 aurion.ingest.bulk.load_file as the bulk_import function runs it (validation, staging COPY, checks, merge,
 checkpoints, ANALYZE), as the functions' role. The bare COPY loads the same file's lines into a one-column jsonb
-table: the least any load of it must do (read, send, parse the JSON). Not part of `make bench` yet.
+table: the least any load of it must do (read, send, parse the JSON).
+
+`make bench` runs `measure_into_tenant` on its 1,000,000-conversation tenant: the file's conversations are new
+rows of that tenant (its tables' indexes at full size), and are deleted again afterwards (by the file's own ids),
+so the next run starts from the same tenant.
 """
 
 from __future__ import annotations
@@ -36,13 +40,18 @@ APP_PASSWORD = "aurion-bench-bulk"
 _RAW_LINES = "WITH (FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02')"
 
 
-def write_file(path: Path, tenant_id: str, conversations: int, *, compress: bool) -> int:
+def write_file(
+    path: Path, tenant_id: str, conversations: int, *, compress: bool, ids: dict[str, set[str]] | None = None
+) -> int:
+    """The history file; its line count. ids: filled with the ids of every type's snapshots (to delete them)."""
     opener: Any = gzip.open if compress else open
     lines = 0
     with opener(path, "wb") as out:
         for event in helpdesk_events(tenant_id, conversations):
             out.write(json.dumps(event, separators=(",", ":")).encode() + b"\n")
             lines += 1
+            if ids is not None:
+                ids.setdefault(event["type"], set()).add(event["data"]["id"])
     return lines
 
 
@@ -79,6 +88,56 @@ def measure_copy(admin_url: str, path: Path) -> float:
     conn.run("DROP TABLE bench_bare_copy")
     conn.close()
     return elapsed
+
+
+# The tables a history file of helpdesk_events writes, children first (the order the rows are deleted in).
+_WRITTEN = ("llm_usage", "calls", "email_messages", "csat_surveys", "conversations", "email_channels", "users", "teams")
+
+
+def measure_into_tenant(admin_url: str, app_url: str, tenant_id: str, conversations: int) -> dict[str, Any]:
+    """The loader and a bare COPY of the same new history file of `conversations` conversations, into the tenant
+    as it is; the tenant is left as it was."""
+    owner = pg8000.native.Connection(**_params(admin_url))
+    ids: dict[str, set[str]] = {}
+    try:
+        before = owner.run("SELECT count(*) FROM conversations WHERE tenant_id = CAST(:t AS uuid)", t=tenant_id)[0][0]
+        started = owner.run("SELECT clock_timestamp()")[0][0]
+        with tempfile.TemporaryDirectory() as scratch:
+            path = Path(scratch) / "history.ndjson"
+            lines = write_file(path, tenant_id, conversations, compress=False, ids=ids)
+            copy_s = measure_copy(admin_url, path)
+            print(f"bulk import: {lines:,} lines, bare COPY {copy_s:.2f} s, loading …", flush=True)
+            loader = measure_loader(app_url, tenant_id, path)
+            size = path.stat().st_size
+        analyzed = owner.run(
+            "SELECT count(*) FILTER (WHERE last_analyze > :started) FROM pg_stat_user_tables "
+            "WHERE relname = ANY (CAST(:tables AS text[]))",
+            tables=list(_WRITTEN),
+            started=started,
+        )[0][0]
+    finally:
+        _forget_loaded(owner, tenant_id, ids)
+        owner.close()
+    rate = conversations / loader["seconds"]
+    return {
+        "tenant_conversations": before, "conversations": conversations, "lines": lines, "file_bytes": size,
+        "loader": {**loader, "conversations_per_s": round(rate), "lines_per_s": round(lines / loader["seconds"])},
+        "bare_copy": {"seconds": round(copy_s, 2), "conversations_per_s": round(conversations / copy_s)},
+        "ratio_to_copy": round(copy_s / loader["seconds"], 3), "tables_analyzed": analyzed,
+    }  # fmt: skip
+
+
+def _forget_loaded(owner: pg8000.native.Connection, tenant_id: str, ids: dict[str, set[str]]) -> None:
+    """Delete exactly the rows the file brought (children first), by the helpdesk ids of its snapshots."""
+    from aurion.ingest.entities import BY_TYPE
+
+    for entity in sorted((BY_TYPE[t] for t in ids), key=lambda e: _WRITTEN.index(e.table)):
+        owner.run(
+            f"DELETE FROM {entity.table} WHERE tenant_id = CAST(:t AS uuid) "
+            f"AND {entity.key_column} = ANY (CAST(string_to_array(:ids, ',') AS uuid[]))",
+            t=tenant_id,
+            ids=",".join(ids[entity.type]),
+        )
 
 
 def main() -> None:
