@@ -72,8 +72,8 @@ migrate: install ## apply migrations: make migrate DATABASE_URL=postgresql://own
 openapi: install ## regenerate docs/openapi.json from the route definitions
 	$(PY) -m local.openapi
 
-bench: install ## benchmark every endpoint on a 1,000,000-conversation tenant (SCALE=10m: on 10,000,000 beside it); writes docs/benchmarks.md
-	$(PY) -m local.bench $(if $(SCALE),--scale $(SCALE)) $(BENCH_ARGS)
+bench: install ## benchmark every endpoint on a 1,000,000-conversation tenant (SCALE=10m: on 10,000,000 beside it; TENANTS=10000: the aggregator's fan-out); writes docs/benchmarks.md
+	$(PY) -m local.bench $(if $(SCALE),--scale $(SCALE)) $(if $(TENANTS),--tenants $(TENANTS)) $(BENCH_ARGS)
 
 lint: install ## ruff and mypy
 	$(VENV)/bin/ruff check .

@@ -45,7 +45,8 @@ def own_database() -> Iterator[databases.TestDatabase]:
 def owner(own_database: databases.TestDatabase) -> Iterator[pg8000.native.Connection]:
     conn = pg8000.native.Connection(**connect_params(own_database.admin_url))
     # Each test starts from a quiet database: no change waiting, no cycle recorded, no plan open.
-    conn.run("TRUNCATE rollup_changes, rollup_dispatches, rollup_parts, rollup_state, conversations CASCADE")
+    # (every tenant gone too: a tenant never rolled up is due).
+    conn.run("TRUNCATE tenants, rollup_dispatches CASCADE")
     yield conn
     conn.close()
 
@@ -169,6 +170,26 @@ def test_the_first_cycle_after_midnight_queues_every_rolled_up_tenant(owner, db,
     dispatcher()
     # Then each gets a regular run (its closed day)
     assert sorted(job.tenant_id for job in rollup_queue.jobs()) == sorted(tenants)
+
+
+def test_a_tenant_written_without_triggers_is_due_until_its_first_run(owner, db, fixed):
+    # Given a rolled-up tenant, and a tenant whose data was written with triggers off (as the dev seed does)
+    build = Builder(owner)
+    [quiet] = rolled_up_tenants(build, db, 1)
+    owner.run("BEGIN")
+    owner.run("SET LOCAL session_replication_role = replica")
+    tenant = build.tenant()
+    conversation(build, tenant, NOW - timedelta(days=3))
+    owner.run("COMMIT")
+    assert owner.run("SELECT count(*) FROM rollup_changes WHERE tenant_id = CAST(:t AS uuid)", t=tenant) == [[0]]
+    # When a cycle runs
+    jobs, _ = dispatch.plan_cycle(db, now=NOW)
+    # Then the tenant never rolled up is due (a regular run: three closed days), the rolled-up one is not
+    assert jobs == [Job(str(tenant))]
+    # And once run, it is not due any more
+    aggregator.run_tenant(db, str(tenant), now=NOW)
+    assert dispatch.plan_cycle(db, now=NOW)[0] == []
+    assert quiet
 
 
 def test_a_deadline_passing_since_the_last_cycle_makes_its_tenant_due(owner, db, fixed):

@@ -117,9 +117,9 @@ GRANT SELECT (tenant_id) ON rollup_parts TO aurion_aggregator;
 CREATE POLICY aggregator_read ON rollup_parts FOR SELECT TO aurion_aggregator USING (true);
 
 -- The tenants with work: changes logged, a day closed since their watermark, a deadline passed in
--- (due_since, as_of], or a split rebuild under way. Per tenant: its watermark (null: never rolled up), whether a
+-- (due_since, as_of], a split rebuild under way, or never rolled up. Per tenant: its watermark (null: never rolled up), whether a
 -- plan is open, and its oldest logged change (for the lag metric). Tenant ids and dates only.
-CREATE FUNCTION aurion_rollup_due(today date, due_since timestamptz, as_of timestamptz)
+CREATE OR REPLACE FUNCTION aurion_rollup_due(today date, due_since timestamptz, as_of timestamptz)
     RETURNS TABLE (tenant_id uuid, rolled_until date, planned boolean, oldest_change timestamptz)
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path = pg_catalog, public
@@ -136,6 +136,10 @@ CREATE FUNCTION aurion_rollup_due(today date, due_since timestamptz, as_of times
               WHERE v.resolved_at IS NULL AND v.resolution_due_at IS NOT NULL
                 AND v.resolution_due_at > due_since AND v.resolution_due_at <= as_of
         UNION SELECT p.tenant_id FROM public.rollup_parts AS p
+        -- Never rolled up: also the tenants written by a path that bypasses triggers (the dev seed runs with
+        -- session_replication_role = replica); a tenant without data is rolled up once, to an empty state.
+        UNION SELECT n.id FROM public.tenants AS n
+              WHERE NOT EXISTS (SELECT FROM public.rollup_state AS s WHERE s.tenant_id = n.id)
     )
     SELECT due.tenant_id, s.rolled_until,
            EXISTS (SELECT FROM public.rollup_parts AS p WHERE p.tenant_id = due.tenant_id), changed.oldest
