@@ -17,6 +17,8 @@ from aurion.exports.options import ExportOptions
 from aurion.exports.progress import Progress
 from aurion.params import DateRange
 
+TIMEOUT_DETAIL = "The export did not finish in time; try a shorter period or the csv format"
+
 
 class ExportTimeout(Exception):
     """The worker is about to run out of time: stop cleanly rather than be killed mid-upload."""
@@ -29,7 +31,11 @@ class Deadline:
 
     def check(self) -> None:
         if self._remaining_ms is not None and self._remaining_ms() < self._margin_ms:
-            raise ExportTimeout("The export did not finish in time; try a shorter period or the csv format")
+            raise ExportTimeout(TIMEOUT_DETAIL)
+
+    def remaining_ms(self) -> int | None:
+        """Milliseconds left before the margin (at least 1), None when unlimited: one long statement's budget."""
+        return None if self._remaining_ms is None else max(1, self._remaining_ms() - self._margin_ms)
 
     @classmethod
     def unlimited(cls) -> Deadline:

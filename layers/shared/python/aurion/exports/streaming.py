@@ -17,10 +17,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
 
+from pg8000.exceptions import DatabaseError
+
 from aurion.exports import sql_render
 from aurion.exports.columns import Column
-from aurion.exports.job import DatasetContext
+from aurion.exports.job import TIMEOUT_DETAIL, DatasetContext, ExportTimeout
 from aurion.exports.writers import safe_text
+from aurion.pg_errors import sqlstate
 from aurion.redaction import redact_text
 
 
@@ -161,9 +164,21 @@ class CopyRows:
         if self.ctx.tx.server_setting("server_encoding") != "UTF8":
             # sql_render tells ASCII text by its byte length, which only UTF-8 makes sound.
             raise RuntimeError("exports need a UTF8 database")
-        self.ctx.deadline.check()
+        tx, deadline = self.ctx.tx, self.ctx.deadline
+        deadline.check()
         sql = f"COPY ({inline_params(select, self.ctx.job.params())}) TO STDOUT WITH (FORMAT {copy_format})"
-        self.ctx.tx.copy_out(sql, sink)
+        # One statement writes the whole dataset: its budget is the export's time left, not the per-query timeout
+        # (a cursor's FETCHes were each a statement), and running out of it is the export's timeout.
+        budget = deadline.remaining_ms()
+        previous = tx.value("SELECT current_setting('statement_timeout')")
+        tx.execute("SELECT set_config('statement_timeout', :ms, true)", ms=str(budget or 0))
+        try:
+            tx.copy_out(sql, sink)
+        except DatabaseError as exc:
+            if budget is not None and sqlstate(exc) == "57014":
+                raise ExportTimeout(TIMEOUT_DETAIL) from exc
+            raise
+        tx.execute("SELECT set_config('statement_timeout', :ms, true)", ms=previous)
         return sink.finish()
 
     def write_csv(self, out: IO[bytes]) -> int:

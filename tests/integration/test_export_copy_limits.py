@@ -1,0 +1,65 @@
+"""A dataset written by one COPY statement: its time budget is the export's, and the session is left as it was."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+
+from aurion.db import Database
+from aurion.exports.datasets import DatasetContext, Deadline, ExportJob, ExportTimeout, build_datasets
+from aurion.exports.options import ExportOptions
+from aurion.exports.writers.csv import write_csv
+
+OPTIONS = ExportOptions(format="csv", scope="conversations", include_call_details=False, include_transcripts=False,
+                        include_conversations=False)  # fmt: skip
+
+
+@pytest.fixture
+def db(app_env) -> Any:
+    database = Database(app_env.database.app_url, statement_timeout_ms=20_000, connect_timeout_s=5)
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def tenant(build) -> uuid.UUID:
+    tenant = build.tenant()
+    build.conn.run(
+        "INSERT INTO conversations (id, tenant_id, channel, priority, status, subject, created_at) "
+        "SELECT gen_random_uuid(), CAST(:t AS uuid), 'chat', 'low', 'open', 'row ' || n, "
+        "timestamptz '2026-03-02 00:00+00' + n * interval '1 second' FROM generate_series(1, 3000) n",
+        t=tenant,
+    )
+    return tenant
+
+
+def job(tenant: uuid.UUID) -> ExportJob:
+    return ExportJob(export_id=str(uuid.uuid4()), tenant_id=str(tenant), tenant_name="T", options=OPTIONS,
+                     start_date=date(2026, 3, 1), end_date=date(2026, 3, 31), tz="UTC",
+                     created_at=datetime(2026, 4, 1, tzinfo=UTC))  # fmt: skip
+
+
+def test_a_copy_that_outlasts_the_exports_time_left_is_the_exports_timeout(db, tenant):
+    # Given an export with 1 ms left before its margin (checked before the COPY: still in time)
+    deadline = Deadline(lambda: 20_001, margin_seconds=20)
+    # When the dataset is written, Then the server stops the COPY at that budget: the export timed out
+    with pytest.raises(ExportTimeout, match="did not finish in time"), db.transaction(str(tenant)) as tx:
+        write_csv(io.BytesIO(), build_datasets(DatasetContext(tx, job(tenant), deadline)))
+    # And the connection is usable again (the transaction was rolled back)
+    with db.transaction(str(tenant)) as tx:
+        assert tx.value("SELECT 1") == 1
+
+
+def test_after_a_copy_the_sessions_statement_timeout_is_back(db, tenant):
+    # Given the connection's own statement timeout
+    with db.transaction(str(tenant)) as tx:
+        before = tx.value("SELECT current_setting('statement_timeout')")
+        # When a dataset is written by COPY without a deadline
+        count = write_csv(io.BytesIO(), build_datasets(DatasetContext(tx, job(tenant), Deadline.unlimited())))
+        # Then every row was written and later queries run under the same timeout as before
+        assert count == 3000
+        assert tx.value("SELECT current_setting('statement_timeout')") == before == "20s"
