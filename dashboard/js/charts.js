@@ -19,7 +19,7 @@ export function lineChart(points, { title, format = String }) {
   const min = Math.min(...values, 0);
   const x = (index) => left + (points.length === 1 ? (width - left - right) / 2 : (index * (width - left - right)) / (points.length - 1));
   const y = (value) => top + (height - top - bottom) * (1 - (value - min) / (max - min || 1));
-  const svg = s("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", class: "chart", preserveAspectRatio: "none" }, s("title", {}, title));
+  const svg = s("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", class: "chart" }, s("title", {}, title));
   for (const tick of [min, (min + max) / 2, max]) {
     svg.append(s("line", { x1: left, x2: width - right, y1: y(tick), y2: y(tick), class: "grid" }));
     svg.append(s("text", { x: left - 6, y: y(tick) + 4, "text-anchor": "end", class: "axis" }, format(tick)));
@@ -36,7 +36,14 @@ export function lineChart(points, { title, format = String }) {
   return h("figure", { class: "chart-figure" }, svg);
 }
 
-// items: [{label, value, text}] drawn as bars scaled to the largest value.
+// items: [{label, value, text}] drawn as bars scaled to the largest value. The width is set through the CSSOM:
+// the page's Content-Security-Policy refuses style attributes.
+function bar(fraction) {
+  const el = h("span", { class: "bar" });
+  el.style.width = `${100 * fraction}%`;
+  return el;
+}
+
 export function barChart(items, { title }) {
   const max = Math.max(...items.map((item) => item.value || 0), 1);
   return h(
@@ -47,7 +54,7 @@ export function barChart(items, { title }) {
         "div",
         { class: "bar-row", dataset: { label: item.label } },
         h("span", { class: "bar-label" }, item.label),
-        h("span", { class: "bar-track", "aria-hidden": "true" }, h("span", { class: "bar", style: `width:${(100 * (item.value || 0)) / max}%` })),
+        h("span", { class: "bar-track", "aria-hidden": "true" }, bar((item.value || 0) / max)),
         h("span", { class: "bar-value" }, item.text ?? String(item.value)),
       ),
     ),

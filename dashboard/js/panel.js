@@ -20,8 +20,11 @@ export function panel(title, { id, wide = false, note } = {}) {
       el.dataset.state = "loading";
       clear(body, h("p", { class: "loading", role: "status" }, h("span", { class: "spinner", "aria-hidden": "true" }), "Loading…"));
       try {
-        await render(body);
-        if (el.dataset.state === "loading") el.dataset.state = "ready";
+        // Drawn aside, then swapped in: the loading state stays until the panel is complete.
+        const fresh = h("div");
+        await render(fresh);
+        body.replaceChildren(...fresh.childNodes);
+        el.dataset.state = fresh.dataset.empty ? "empty" : "ready";
       } catch (error) {
         el.dataset.state = "error";
         clear(body, h("p", { class: "error", role: "alert" }, error.status ? `${error.status}: ` : "", error.message));
@@ -33,7 +36,7 @@ export function panel(title, { id, wide = false, note } = {}) {
 }
 
 export function empty(body, reason) {
-  body.closest("[data-panel]").dataset.state = "empty";
+  body.dataset.empty = "true";
   clear(body, h("p", { class: "empty" }, reason));
 }
 
