@@ -1,7 +1,9 @@
-"""The aggregator (EventBridge, every 5 minutes): bring every tenant's daily rollups up to date.
+"""A tenant's rollup run: bring its daily rollups up to date. The worker runs it per job of the rollup queue
+(aurion/rollups/worker.py); the dispatcher decides which tenants have work (aurion/rollups/dispatch.py).
 
 Per tenant, in one transaction under a per-tenant advisory lock (a second run at the same time skips the
-tenant instead of racing it):
+tenant instead of racing it; a split rebuild under way, aurion/rollups/parts.py, leaves it alone):
+0. the tenant's logged changes (rollup_changes, migration 0019) are taken, before anything is read;
 1. the days to rebuild: the first run takes every day up to yesterday; later runs take the days that closed
    since (yesterday, after midnight), the days of rows written since the last run (late resolutions, CSAT
    answers, backfills; `updated_at` kept by a trigger), the old days of rows deleted or whose placing time moved
