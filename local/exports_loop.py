@@ -9,6 +9,12 @@
   functions. Idempotent: moto forgets everything between runs, a real endpoint keeps it. The bucket gets the
   template's CORS rule for the local origins (CORS_ALLOWED_ORIGINS), so a page fetches a presigned download as
   from the deployed bucket, also from a moto started with MOTO_DISABLE_GLOBAL_CORS=true.
+- `ensure_export_resources` also creates the delivery queue and its DLQ (4 receives), verifies the e-mail sender
+  identity in SES (moto refuses to send from an unverified one, as SES does) and sets EXPORT_DELIVERY_QUEUE_URL,
+  EXPORT_EMAIL_SENDER and EXPORT_WEBHOOK_ALLOW_PRIVATE=true: the dev stack's explicit setting that lets a webhook
+  target a local receiver (http://127.0.0.1:...), which the deployed functions refuse.
+- The same thread polls the delivery queue into the delivery function after each export poll, so a finished
+  export's e-mail (moto's SES) and webhook go out beside the worker.
 - A background thread long-polls the export queue and hands each batch to the worker function as a Lambda SQS
   event; it deletes the messages the worker did not report as failed (ReportBatchItemFailures), the others come
   back after their visibility timeout and, after 3 receives, move to the DLQ, as in AWS. Every minute (at :00)
@@ -41,6 +47,9 @@ from local.sam_model import environment_parameters
 log = logging.getLogger("local.exports")
 
 WORKER_FUNCTION = "ExportWorkerFunction"
+DELIVERY_FUNCTION = "ExportDeliveryFunction"
+DELIVERY_MAX_RECEIVE_COUNT = 4
+LOCAL_EMAIL_SENDER = "exports@aurion.local"
 SCHEDULER_FUNCTION = "ExportSchedulerFunction"
 DEFAULT_RESOURCE = "aurion-exports-local"
 MAX_RECEIVE_COUNT = 3
@@ -58,6 +67,9 @@ class ExportResources:
     queue_arn: str
     dlq_url: str
     region: str
+    delivery_queue_url: str = ""
+    delivery_queue_arn: str = ""
+    delivery_dlq_url: str = ""
 
 
 def _region() -> str:
@@ -89,10 +101,42 @@ def ensure_export_resources(endpoint_url: str | None, name: str = DEFAULT_RESOUR
         Attributes={"RedrivePolicy": redrive, "VisibilityTimeout": str(LOCAL_VISIBILITY_TIMEOUT_S)},
     )
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    delivery_dlq_url = sqs.create_queue(QueueName=f"{name}-delivery-dlq")["QueueUrl"]
+    delivery_dlq_arn = sqs.get_queue_attributes(QueueUrl=delivery_dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    delivery_redrive = json.dumps(
+        {"deadLetterTargetArn": delivery_dlq_arn, "maxReceiveCount": str(DELIVERY_MAX_RECEIVE_COUNT)}
+    )
+    delivery_queue_url = (
+        os.environ.get("EXPORT_DELIVERY_QUEUE_URL") or sqs.create_queue(QueueName=f"{name}-delivery")["QueueUrl"]
+    )
+    sqs.set_queue_attributes(
+        QueueUrl=delivery_queue_url,
+        Attributes={"RedrivePolicy": delivery_redrive, "VisibilityTimeout": str(LOCAL_VISIBILITY_TIMEOUT_S)},
+    )
+    delivery_queue_arn = sqs.get_queue_attributes(QueueUrl=delivery_queue_url, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    sender = os.environ.get("EXPORT_EMAIL_SENDER") or LOCAL_EMAIL_SENDER
+    boto3.client("ses", endpoint_url=endpoint_url, region_name=region).verify_email_identity(EmailAddress=sender)
     os.environ["EXPORTS_BUCKET"] = bucket
     os.environ["EXPORTS_QUEUE_URL"] = queue_url
+    os.environ["EXPORT_DELIVERY_QUEUE_URL"] = delivery_queue_url
+    os.environ["EXPORT_EMAIL_SENDER"] = sender
+    os.environ.setdefault("EXPORT_WEBHOOK_ALLOW_PRIVATE", "true")
     os.environ.setdefault("EXPORT_MAX_RECEIVES", str(MAX_RECEIVE_COUNT))
-    return ExportResources(bucket=bucket, queue_url=queue_url, queue_arn=queue_arn, dlq_url=dlq_url, region=region)
+    os.environ.setdefault("EXPORT_DELIVERY_MAX_RECEIVES", str(DELIVERY_MAX_RECEIVE_COUNT))
+    return ExportResources(
+        bucket=bucket,
+        queue_url=queue_url,
+        queue_arn=queue_arn,
+        dlq_url=dlq_url,
+        region=region,
+        delivery_queue_url=delivery_queue_url,
+        delivery_queue_arn=delivery_queue_arn,
+        delivery_dlq_url=delivery_dlq_url,
+    )
 
 
 # The template's CorsRules property names, as S3's PutBucketCors calls them.
@@ -172,7 +216,11 @@ def direct_invoke() -> Invoke:
 
     ensure_layer_on_path()
     handlers: dict[str, Callable[..., Any]] = {}
-    folders = {WORKER_FUNCTION: "export_worker", SCHEDULER_FUNCTION: "export_scheduler"}
+    folders = {
+        WORKER_FUNCTION: "export_worker",
+        SCHEDULER_FUNCTION: "export_scheduler",
+        DELIVERY_FUNCTION: "export_delivery",
+    }
     lock = threading.Lock()
 
     def invoke(logical_id: str, event: dict[str, Any]) -> Any:
@@ -236,6 +284,7 @@ class ExportsLoop:
                 if time.monotonic() >= self._next_schedule:
                     self._fire_scheduler()
                 self.poll_once(sqs)
+                self.poll_deliveries_once(sqs)
             except Exception:
                 log.exception("export loop iteration failed")
                 self._stop.wait(2)
@@ -253,28 +302,39 @@ class ExportsLoop:
 
     def poll_once(self, sqs: Any | None = None) -> int:
         """Receive one batch and run the worker on it; returns the number of messages handed over."""
+        return self._poll(sqs, self.resources.queue_url, self.resources.queue_arn, WORKER_FUNCTION, self._wait_time_s)
+
+    def poll_deliveries_once(self, sqs: Any | None = None, wait_time_s: int = 0) -> int:
+        """Receive one delivery message (the template's BatchSize) and run the delivery function on it."""
+        return self._poll(
+            sqs, self.resources.delivery_queue_url, self.resources.delivery_queue_arn, DELIVERY_FUNCTION, wait_time_s
+        )
+
+    def _poll(self, sqs: Any | None, queue_url: str, queue_arn: str, function: str, wait_time_s: int) -> int:
+        if not queue_url:
+            return 0
         sqs = sqs or self._sqs()
         response = sqs.receive_message(
-            QueueUrl=self.resources.queue_url,
+            QueueUrl=queue_url,
             MaxNumberOfMessages=1,  # the template's BatchSize
-            WaitTimeSeconds=self._wait_time_s,
+            WaitTimeSeconds=wait_time_s,
             AttributeNames=["All"],
             MessageAttributeNames=["All"],
         )
         messages = response.get("Messages") or []
         if not messages:
             return 0
-        event = sqs_event(messages, self.resources.queue_arn, self.resources.region)
+        event = sqs_event(messages, queue_arn, self.resources.region)
         try:
-            result = self._invoke(WORKER_FUNCTION, event)
+            result = self._invoke(function, event)
             failed = {item["itemIdentifier"] for item in (result or {}).get("batchItemFailures", [])}
         except Exception as exc:  # a crashed invocation: the whole batch comes back, as in AWS
-            log.warning("export worker failed: %s", type(exc).__name__)
+            log.warning("%s failed: %s", function, type(exc).__name__)
             failed = {message["MessageId"] for message in messages}
         done = [message for message in messages if message["MessageId"] not in failed]
         if done:
             sqs.delete_message_batch(
-                QueueUrl=self.resources.queue_url,
+                QueueUrl=queue_url,
                 Entries=[{"Id": str(index), "ReceiptHandle": m["ReceiptHandle"]} for index, m in enumerate(done)],
             )
         self.processed += len(messages)

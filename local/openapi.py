@@ -101,6 +101,16 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("get", f"{V1}/export-schedules/{{schedule_id}}"): ("getExportSchedule", "Export schedules"),
     ("patch", f"{V1}/export-schedules/{{schedule_id}}"): ("updateExportSchedule", "Export schedules"),
     ("delete", f"{V1}/export-schedules/{{schedule_id}}"): ("deleteExportSchedule", "Export schedules"),
+    ("post", f"{V1}/export-destinations"): ("createExportDestination", "Export destinations"),
+    ("get", f"{V1}/export-destinations"): ("listExportDestinations", "Export destinations"),
+    ("get", f"{V1}/export-destinations/{{destination_id}}"): ("getExportDestination", "Export destinations"),
+    ("delete", f"{V1}/export-destinations/{{destination_id}}"): ("deleteExportDestination", "Export destinations"),
+    ("post", f"{V1}/export-destinations/{{destination_id}}/verify"): ("verifyExportDestination", "Export destinations"),
+    ("post", f"{V1}/export-destinations/{{destination_id}}/enable"): ("enableExportDestination", "Export destinations"),
+    ("get", f"{V1}/export-destinations/{{destination_id}}/deliveries"): (
+        "listExportDeliveries",
+        "Export destinations",
+    ),
     ("get", f"{V1}/imports"): ("listImports", "Imports"),
     ("get", f"{V1}/imports/{{import_id}}"): ("getImport", "Imports"),
 }
@@ -112,6 +122,10 @@ TAGS = {
     "API keys": "The tenant's public API keys and whether they are switched on (admin roles only)",
     "Exports": "CSV, JSON, Excel and PDF files of a date range (admin roles only)",
     "Export schedules": "Exports made and mailed on a schedule (admin roles only)",
+    "Export destinations": (
+        "Where finished exports are delivered: verified e-mail addresses and signed HTTPS webhooks, with their "
+        "delivery log (admin roles only)"
+    ),
     "Imports": "Where each bulk import of history stands: rows read, applied, rejected (admin roles only)",
 }
 # The spec's example of each answer, copied beside the contract tests (the project never reads ../shared).
@@ -130,6 +144,8 @@ _EXAMPLE_ADDITIONS: dict[str, dict[str, dict[str, Any]]] = {
             "failure_reason": None,
             "rows_written": None,
             "progress_at": None,
+            "percent": None,
+            "estimated_finish_at": None,
         }
     },
 }

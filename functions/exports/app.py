@@ -1,16 +1,28 @@
 """Export Analytics (v1), admin roles only: create, list, read, cancel, delete, download; the export schedules;
-and the status of bulk imports (data in, the same admins)."""
+the export destinations (e-mail, signed webhooks) and their delivery log; and the status of bulk imports (data
+in, the same admins)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Header
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from aurion.auth.roles import EXPORT_ROLES
+from aurion.exports.destinations import CREATED_RESPONSES as DESTINATION_CREATED_RESPONSES
+from aurion.exports.destinations import DELETED_RESPONSES as DESTINATION_DELETED_RESPONSES
+from aurion.exports.destinations import (
+    create_destination,
+    delete_destination,
+    enable_destination,
+    get_destination,
+    list_deliveries,
+    list_destinations,
+    verify_destination,
+)
 from aurion.exports.manage import CANCEL_RESPONSES, DELETE_RESPONSES, cancel_export, delete_export
 from aurion.exports.requests import DOWNLOAD_RESPONSES, create_export, download_export, get_export, list_exports
 from aurion.exports.schedules import (
@@ -25,6 +37,14 @@ from aurion.exports.schedules import (
 from aurion.http import create_app, current_caller
 from aurion.ingest.import_status import get_import, list_imports
 from aurion.logs import logger
+from aurion.models.destinations import (
+    DeliveryList,
+    Destination,
+    DestinationCreate,
+    DestinationCreated,
+    DestinationList,
+    DestinationVerify,
+)
 from aurion.models.exports import (
     ExportCreated,
     ExportItem,
@@ -101,6 +121,41 @@ def change_schedule(schedule_id: str, body: ScheduleUpdate) -> ExportSchedule:
 @app.delete(f"{BASE}/export-schedules/<schedule_id>", responses=DELETED_RESPONSES)
 def remove_schedule(schedule_id: str) -> Response[Any]:
     return delete_schedule(current_caller(app), schedule_id)
+
+
+@app.post(f"{BASE}/export-destinations", responses=DESTINATION_CREATED_RESPONSES)
+def new_destination(body: Annotated[DestinationCreate, Body()]) -> Response[DestinationCreated]:
+    return create_destination(current_caller(app), body)
+
+
+@app.get(f"{BASE}/export-destinations")
+def destinations() -> DestinationList:
+    return list_destinations(current_caller(app))
+
+
+@app.get(f"{BASE}/export-destinations/<destination_id>")
+def destination(destination_id: str) -> Destination:
+    return get_destination(current_caller(app), destination_id)
+
+
+@app.post(f"{BASE}/export-destinations/<destination_id>/verify")
+def verify(destination_id: str, body: DestinationVerify) -> Destination:
+    return verify_destination(current_caller(app), destination_id, body)
+
+
+@app.post(f"{BASE}/export-destinations/<destination_id>/enable")
+def enable(destination_id: str) -> Destination:
+    return enable_destination(current_caller(app), destination_id)
+
+
+@app.delete(f"{BASE}/export-destinations/<destination_id>", responses=DESTINATION_DELETED_RESPONSES)
+def remove_destination(destination_id: str) -> Response[Any]:
+    return delete_destination(current_caller(app), destination_id)
+
+
+@app.get(f"{BASE}/export-destinations/<destination_id>/deliveries")
+def deliveries(destination_id: str) -> DeliveryList:
+    return list_deliveries(current_caller(app), destination_id)
 
 
 @app.get(f"{BASE}/imports")

@@ -53,7 +53,8 @@ def test_a_new_export_is_listed_as_queued_in_the_spec_shape_plus_its_status(expo
     assert listing.status == 200
     (item,) = listing.body["exports"]
     spec_item = spec_example("get_v1_analytics_exports.json")["exports"][0]
-    added = {"status", "row_count", "size_bytes", "error", "failure_reason", "rows_written", "progress_at"}
+    added = {"status", "row_count", "size_bytes", "error", "failure_reason", "rows_written", "progress_at",
+             "percent", "estimated_finish_at"}  # fmt: skip
     assert set(item) == set(spec_item) | added
     assert item == {
         "export_id": created["export_id"],
@@ -74,6 +75,8 @@ def test_a_new_export_is_listed_as_queued_in_the_spec_shape_plus_its_status(expo
         "failure_reason": None,
         "rows_written": None,
         "progress_at": None,
+        "percent": None,
+        "estimated_finish_at": None,
     }
 
 

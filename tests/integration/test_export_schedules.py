@@ -72,6 +72,7 @@ def test_a_created_schedule_says_when_it_runs_next_in_its_time_zone(exports, fro
         "include_transcripts": False,
         "include_conversations": False,
         "enabled": True,
+        "destination_ids": [],
         # Monday 2026-03-09 12:00 UTC: the next Monday 06:00 Paris is 05:00 UTC a week later
         "next_run_at": "2026-03-16T05:00:00Z",
         "last_run_at": None,

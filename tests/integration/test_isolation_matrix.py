@@ -99,9 +99,22 @@ def new_import(owner: pg8000.native.Connection, tenant: uuid.UUID) -> str:
     return str(import_id)
 
 
+def new_destination(owner: pg8000.native.Connection, tenant: uuid.UUID) -> str:
+    """An e-mail destination waiting for its verification code, "matrix-code" (the verify recipe sends it)."""
+    destination_id = uuid.uuid4()
+    owner.run(
+        "INSERT INTO export_destinations (id, tenant_id, kind, name, email, verification_token_hash, "
+        "verification_expires_at, created_by, created_at) VALUES (:id, :t, 'email', 'Matrix mailbox', "
+        "'matrix@example.com', :hash, '2099-01-01', :by, now())",
+        id=destination_id, t=tenant, hash=hashlib.sha256(b"matrix-code").hexdigest(), by=uuid.uuid4(),
+    )  # fmt: skip
+    return str(destination_id)
+
+
 OBJECT_FACTORIES: dict[str, Callable[[pg8000.native.Connection, uuid.UUID], str]] = {
     "export_id": new_export,
     "schedule_id": new_schedule,
+    "destination_id": new_destination,
     "key_id": new_api_key,
     "import_id": new_import,
 }
@@ -233,6 +246,7 @@ def world(database, owner_conn) -> Iterator[World]:
         # B has objects of its own, so its lists are not empty by construction; both tenants opted into API keys.
         new_export(owner_conn, b)
         new_schedule(owner_conn, b)
+        new_destination(owner_conn, b)
         new_api_key(owner_conn, b)
         owner_conn.run("UPDATE tenants SET api_keys_enabled = true WHERE id IN (:a, :b)", a=a, b=b)
         phone = owner_conn.run("SELECT phone_number FROM calls WHERE tenant_id = :t LIMIT 1", t=a)[0][0]

@@ -59,6 +59,17 @@ RECIPES: dict[tuple[str, str], Recipe] = {
     ("GET", f"{V1}/export-schedules/{{schedule_id}}"): Recipe(ADMIN),
     ("PATCH", f"{V1}/export-schedules/{{schedule_id}}"): Recipe(ADMIN, body={"name": "Renamed by the matrix"}),
     ("DELETE", f"{V1}/export-schedules/{{schedule_id}}"): Recipe(ADMIN, success=204),
+    # An IP literal of a public network: the SSRF guard needs no DNS lookup to accept it.
+    ("POST", f"{V1}/export-destinations"): Recipe(
+        ADMIN, success=201, body={"kind": "webhook", "name": "Matrix hook", "url": "https://93.184.216.34/aurion"}
+    ),
+    ("GET", f"{V1}/export-destinations"): Recipe(ADMIN),
+    ("GET", f"{V1}/export-destinations/{{destination_id}}"): Recipe(ADMIN),
+    ("DELETE", f"{V1}/export-destinations/{{destination_id}}"): Recipe(ADMIN, success=204),
+    # The matrix's destination is an address waiting for this code (tests/integration/test_isolation_matrix.py).
+    ("POST", f"{V1}/export-destinations/{{destination_id}}/verify"): Recipe(ADMIN, body={"token": "matrix-code"}),
+    ("POST", f"{V1}/export-destinations/{{destination_id}}/enable"): Recipe(ADMIN),
+    ("GET", f"{V1}/export-destinations/{{destination_id}}/deliveries"): Recipe(ADMIN),
     ("GET", f"{V1}/imports"): Recipe(ADMIN),
     ("GET", f"{V1}/imports/{{import_id}}"): Recipe(ADMIN),
     ("GET", f"{V2}/api-keys/access"): Recipe(ADMIN),

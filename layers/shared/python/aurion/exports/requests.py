@@ -25,9 +25,12 @@ from aurion.errors import Conflict, Gone, InvalidInput, NotFound
 from aurion.exports import clock
 from aurion.exports.audit import audit, user_uuid
 from aurion.exports.config import get_export_config
+from aurion.exports.delivery_config import get_delivery_config
+from aurion.exports.destinations import usable_destination_ids
 from aurion.exports.formats import ExportOptions, object_key
 from aurion.exports.queue import enqueue_export, queue_url
 from aurion.exports.storage import exports_bucket, presigned_download
+from aurion.exports.totals import estimated_finish, percent
 from aurion.http import json_response
 from aurion.models.exports import (
     DownloadFailed,
@@ -116,6 +119,7 @@ class NewExport:
     idempotency_key: str | None = None
     schedule_id: str | None = None
     schedule_period_start: date | None = None
+    notify_destination_ids: tuple[str, ...] = ()
 
     @property
     def options(self) -> ExportOptions:
@@ -131,10 +135,11 @@ class NewExport:
 INSERT_SQL = """
 INSERT INTO exports (id, tenant_id, created_by, format, scope, start_date, end_date, tz, include_call_details,
                      include_transcripts, include_conversations, status, s3_key, idempotency_key, schedule_id,
-                     schedule_period_start, created_at, expires_at)
+                     schedule_period_start, notify_destination_ids, created_at, expires_at)
 VALUES (CAST(:id AS uuid), CAST(:tenant_id AS uuid), CAST(:created_by AS uuid), :format, :scope, :start_date,
         :end_date, :tz, :include_call_details, :include_transcripts, :include_conversations, 'queued', :s3_key,
-        :idempotency_key, CAST(:schedule_id AS uuid), CAST(:schedule_period_start AS date), :created_at, :expires_at)
+        :idempotency_key, CAST(:schedule_id AS uuid), CAST(:schedule_period_start AS date),
+        CAST(:notify AS uuid[]), :created_at, :expires_at)
 -- A repeated Idempotency-Key, or a second export of the same schedule period: keep the first one.
 ON CONFLICT DO NOTHING
 RETURNING id::text
@@ -143,7 +148,7 @@ RETURNING id::text
 _COLUMNS = """
 id::text AS export_id, format, scope, start_date, end_date, tz, include_call_details, include_transcripts,
 include_conversations, status, row_count, size_bytes, error, failure_reason, rows_written, progress_at, s3_key,
-created_at, expires_at
+created_at, expires_at, rows_total, started_at, notify_destination_ids::text[] AS notify
 """
 
 BY_IDEMPOTENCY_KEY_SQL = f"""
@@ -184,6 +189,7 @@ def insert_export(tx: Transaction, new: NewExport) -> str | None:
         idempotency_key=new.idempotency_key,
         schedule_id=new.schedule_id,
         schedule_period_start=new.schedule_period_start,
+        notify=list(new.notify_destination_ids),
         created_at=new.created_at,
         expires_at=new.created_at + EXPORT_TTL,
     )
@@ -198,7 +204,8 @@ def _created(row: dict[str, Any]) -> ExportCreated:
 
 
 def _same_request(row: dict[str, Any], request: ExportRequest) -> bool:
-    return all(
+    notify = sorted({str(value) for value in request.notify_destination_ids or []})
+    return sorted(row["notify"] or []) == notify and all(
         row[name] == getattr(request, name)
         for name in ("format", "scope", "start_date", "end_date", "tz", "include_call_details",
                      "include_transcripts", "include_conversations")
@@ -216,6 +223,10 @@ def create_export(caller: Caller, request: ExportRequest, *, idempotency_key: st
     created_by = user_uuid(caller.user_id)
     now = clock.utcnow().replace(microsecond=0)
     with tenant_scope(caller, roles=EXPORT_ROLES) as scope:
+        notify = usable_destination_ids(scope.tx, scope.tenant.id, request.notify_destination_ids,
+                                        "notify_destination_ids")  # fmt: skip
+        if notify:
+            get_delivery_config().require_queue()
         new = NewExport(
             tenant_id=scope.tenant.id,
             created_by=created_by,
@@ -229,6 +240,7 @@ def create_export(caller: Caller, request: ExportRequest, *, idempotency_key: st
             include_conversations=request.include_conversations,
             created_at=now,
             idempotency_key=idempotency_key,
+            notify_destination_ids=tuple(notify),
         )
         export_id = insert_export(scope.tx, new)
         if export_id is None:
@@ -282,6 +294,12 @@ def _item(row: dict[str, Any]) -> ExportItem:
         failure_reason=row["failure_reason"],
         rows_written=row["rows_written"],
         progress_at=iso_z(row["progress_at"]),
+        percent=percent(row["rows_written"], row["rows_total"], row["status"]),
+        estimated_finish_at=iso_z(
+            estimated_finish(
+                row["rows_written"], row["rows_total"], row["started_at"], row["progress_at"], row["status"]
+            )
+        ),
     )
 
 

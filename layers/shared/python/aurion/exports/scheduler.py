@@ -38,7 +38,9 @@ FROM aurion_claim_due_export_schedule(:due_at, CAST(:skip AS uuid[]))
 SCHEDULE_SQL = """
 SELECT s.id::text AS schedule_id, s.tenant_id::text AS tenant_id, s.cadence, s.weekday, s.day_of_month,
        s.time_of_day, s.tz, s.format, s.scope, s.include_call_details, s.include_transcripts,
-       s.include_conversations, s.next_run_at, s.created_by::text AS created_by, t.plan
+       s.include_conversations, s.next_run_at, s.created_by::text AS created_by, t.plan,
+       ARRAY(SELECT l.destination_id::text FROM export_schedule_destinations l WHERE l.schedule_id = s.id
+             ORDER BY l.destination_id) AS destination_ids
 FROM export_schedules s
 JOIN tenants t ON t.id = s.tenant_id
 WHERE s.id = CAST(:schedule_id AS uuid)
@@ -78,6 +80,7 @@ def _run_one(tx: Any, claim: dict[str, Any], now: datetime) -> bool:
                 created_at=created_at,
                 schedule_id=schedule["schedule_id"],
                 schedule_period_start=first,
+                notify_destination_ids=tuple(schedule["destination_ids"] or ()),
             ),
         )
         if export_id is not None:

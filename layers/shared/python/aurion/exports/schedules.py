@@ -26,6 +26,8 @@ from aurion.auth.roles import EXPORT_ROLES
 from aurion.errors import InvalidInput, NotFound
 from aurion.exports import clock
 from aurion.exports.audit import audit, user_uuid
+from aurion.exports.delivery_config import get_delivery_config
+from aurion.exports.destinations import usable_destination_ids
 from aurion.models.exports import (
     WEEKDAYS,
     ExportSchedule,
@@ -107,7 +109,18 @@ def _check_cadence(cadence: str, weekday: int | None, day_of_month: int | None) 
 _COLUMNS = """
 id::text AS schedule_id, name, cadence, weekday, day_of_month, time_of_day, tz, format, scope,
 include_call_details, include_transcripts, include_conversations, enabled, next_run_at, last_run_at,
-created_at, updated_at
+created_at, updated_at,
+ARRAY(SELECT l.destination_id::text FROM export_schedule_destinations l WHERE l.schedule_id = export_schedules.id
+      ORDER BY l.destination_id) AS destination_ids
+"""
+
+CLEAR_DESTINATIONS_SQL = """
+DELETE FROM export_schedule_destinations
+WHERE schedule_id = CAST(:schedule_id AS uuid) AND tenant_id = CAST(:tenant_id AS uuid)
+"""
+ADD_DESTINATIONS_SQL = """
+INSERT INTO export_schedule_destinations (tenant_id, schedule_id, destination_id)
+SELECT CAST(:tenant_id AS uuid), CAST(:schedule_id AS uuid), unnest(CAST(:ids AS uuid[]))
 """
 
 INSERT_SQL = f"""
@@ -159,6 +172,7 @@ def _model(row: dict[str, Any]) -> ExportSchedule:
         include_transcripts=row["include_transcripts"],
         include_conversations=row["include_conversations"],
         enabled=row["enabled"],
+        destination_ids=list(row["destination_ids"] or []),
         next_run_at=iso_z(row["next_run_at"]) or "",
         last_run_at=iso_z(row["last_run_at"]),
         created_at=iso_z(row["created_at"]) or "",
@@ -190,6 +204,16 @@ def _values(fields: dict[str, Any], now: datetime, next_run_at: datetime | None 
     return values
 
 
+def _set_destinations(scope: Any, schedule_id: str, ids: list[Any] | None) -> None:
+    """Replace the schedule's destinations by `ids` (each an enabled, verified destination of the tenant)."""
+    usable = usable_destination_ids(scope.tx, scope.tenant.id, ids, "destination_ids")
+    if usable:
+        get_delivery_config().require_queue()
+    scope.tx.execute(CLEAR_DESTINATIONS_SQL, schedule_id=schedule_id, tenant_id=scope.tenant.id)
+    if usable:
+        scope.tx.execute(ADD_DESTINATIONS_SQL, schedule_id=schedule_id, tenant_id=scope.tenant.id, ids=usable)
+
+
 def _audit(scope: Any, caller: Caller, action: str, schedule_id: str, now: datetime) -> None:
     audit(scope.tx, tenant_id=scope.tenant.id, actor=caller.user_id, action=action, target=f"schedule:{schedule_id}",
           outcome="ok", request_id=caller.request_id, created_at=now)  # fmt: skip
@@ -197,18 +221,21 @@ def _audit(scope: Any, caller: Caller, action: str, schedule_id: str, now: datet
 
 def create_schedule(caller: Caller, body: ScheduleCreate) -> Response[ExportSchedule]:
     now = clock.utcnow()
-    values = _values(body.model_dump(), now)
+    values = _values(body.model_dump(exclude={"destination_ids"}), now)
+    schedule_id = str(uuid.uuid4())
     with tenant_scope(caller, roles=EXPORT_ROLES) as scope:
-        row = scope.tx.one(
+        scope.tx.execute(
             INSERT_SQL,
-            id=str(uuid.uuid4()),
+            id=schedule_id,
             tenant_id=scope.tenant.id,
             created_by=user_uuid(caller.user_id),
             now=now,
             **values,
         )
+        _set_destinations(scope, schedule_id, body.destination_ids)
+        row = scope.tx.one(BY_ID_SQL, schedule_id=schedule_id, tenant_id=scope.tenant.id)
         assert row is not None
-        _audit(scope, caller, "export_schedule.create", row["schedule_id"], now)
+        _audit(scope, caller, "export_schedule.create", schedule_id, now)
     return Response(status_code=201, content_type="application/json", body=_model(row))
 
 
@@ -234,7 +261,7 @@ _NOT_NULL = ("name", "cadence", "time_of_day", "tz", "format", "scope", "include
 
 def update_schedule(caller: Caller, schedule_id: str, body: ScheduleUpdate) -> ExportSchedule:
     schedule_id = _schedule_id(schedule_id)
-    changes = {name: getattr(body, name) for name in body.model_fields_set}
+    changes = {name: getattr(body, name) for name in body.model_fields_set if name != "destination_ids"}
     for name in _NOT_NULL:
         if name in changes and changes[name] is None:
             raise InvalidInput(("body", name), f"{name} may not be null", "value_error")
@@ -243,7 +270,7 @@ def update_schedule(caller: Caller, schedule_id: str, body: ScheduleUpdate) -> E
         row = scope.tx.one(f"{BY_ID_SQL} FOR UPDATE", schedule_id=schedule_id, tenant_id=scope.tenant.id)
         if row is None:
             raise NotFound("Export schedule not found")
-        current = _model(row).model_dump(include=set(ScheduleCreate.model_fields))
+        current = _model(row).model_dump(include=set(ScheduleCreate.model_fields) - {"destination_ids"})
         if "cadence" in changes:
             # A new cadence drops the day field of the old one unless the request sets it.
             changes.setdefault("weekday", None)
@@ -252,6 +279,9 @@ def update_schedule(caller: Caller, schedule_id: str, body: ScheduleUpdate) -> E
         retimed = bool(_TIMING & changes.keys()) or (changes.get("enabled") is True and not row["enabled"])
         values = _values({**current, **changes}, now, None if retimed else row["next_run_at"])
         updated = scope.tx.one(UPDATE_SQL, schedule_id=schedule_id, tenant_id=scope.tenant.id, now=now, **values)
+        if "destination_ids" in body.model_fields_set:
+            _set_destinations(scope, schedule_id, body.destination_ids)
+            updated = scope.tx.one(BY_ID_SQL, schedule_id=schedule_id, tenant_id=scope.tenant.id)
         assert updated is not None
         _audit(scope, caller, "export_schedule.update", schedule_id, now)
     return _model(updated)

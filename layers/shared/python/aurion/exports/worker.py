@@ -37,6 +37,7 @@ from aurion.errors import ServiceUnavailable
 from aurion.exports import clock
 from aurion.exports.config import ExportConfig, get_export_config
 from aurion.exports.datasets import build_datasets
+from aurion.exports.delivery import enqueue_deliveries
 from aurion.exports.formats import CONTENT_TYPES, SCOPE_LABELS, download_filename, file_extension
 from aurion.exports.job import DatasetContext, Deadline, ExportJob, ExportTimeout
 from aurion.exports.options import ExportOptions
@@ -44,6 +45,7 @@ from aurion.exports.progress import ExportCancelled, Progress
 from aurion.exports.queue import retry_later
 from aurion.exports.report import report_data
 from aurion.exports.storage import MultipartUpload
+from aurion.exports.totals import count_rows
 from aurion.exports.writers.csv import write_csv
 from aurion.exports.writers.json import write_json
 from aurion.logs import logger
@@ -100,7 +102,8 @@ def parse_message(body: str | None) -> ExportMessage:
 CLAIM_SQL = """
 SELECT e.id::text AS export_id, e.tenant_id::text AS tenant_id, t.name AS tenant_name, e.format, e.scope,
        e.start_date, e.end_date, e.tz, e.include_call_details, e.include_transcripts, e.include_conversations,
-       e.status, e.s3_key, e.created_at, e.expires_at, e.cancel_requested_at IS NOT NULL AS cancel_requested
+       e.status, e.s3_key, e.created_at, e.expires_at, e.cancel_requested_at IS NOT NULL AS cancel_requested,
+       e.notify_destination_ids::text[] AS notify
 FROM exports e
 JOIN tenants t ON t.id = e.tenant_id
 WHERE e.id = CAST(:export_id AS uuid) AND e.tenant_id = CAST(:tenant_id AS uuid)
@@ -108,7 +111,8 @@ FOR UPDATE OF e
 """
 
 MARK_RUNNING_SQL = """
-UPDATE exports SET status = 'running', started_at = :now, rows_written = 0, progress_at = :now
+UPDATE exports SET status = 'running', started_at = :now, rows_written = 0, progress_at = :now,
+       rows_total = :rows_total
 WHERE id = CAST(:export_id AS uuid) AND tenant_id = CAST(:tenant_id AS uuid)
 """
 
@@ -258,9 +262,10 @@ def run_export(message: ExportMessage, deadline: Deadline, *, database: Database
             return "cancelled"
         if row["expires_at"] <= now:
             raise ExportExpired("The export's 24-hour window ended before it could be produced")
-        tx.execute(MARK_RUNNING_SQL, now=now, **ids)
+        job = _job(row)
+        # Counted in the claim's transaction, before any row is written: the percentage's denominator.
+        tx.execute(MARK_RUNNING_SQL, now=now, rows_total=count_rows(tx, job), **ids)
 
-    job = _job(row)
     upload = MultipartUpload(
         row["s3_key"],
         content_type=CONTENT_TYPES[file_extension(job.options)],
@@ -284,8 +289,12 @@ def run_export(message: ExportMessage, deadline: Deadline, *, database: Database
         checkpoints.close()
 
     with db.transaction(message.tenant_id) as tx:
-        tx.execute(MARK_SUCCEEDED_SQL, row_count=rows, size_bytes=size, now=clock.utcnow(), **ids)
-    logger.info("export produced", extra={**ids, "format": job.options.format, "rows": rows, "bytes": size})
+        finished_at = clock.utcnow()
+        tx.execute(MARK_SUCCEEDED_SQL, row_count=rows, size_bytes=size, now=finished_at, **ids)
+        # With the success or not at all: a refused send rolls it back and the export's message is retried.
+        deliveries = enqueue_deliveries(tx, message.tenant_id, message.export_id, row["notify"] or [], finished_at)
+    logger.info("export produced", extra={**ids, "format": job.options.format, "rows": rows, "bytes": size,
+                                          "deliveries": deliveries})  # fmt: skip
     return "produced"
 
 

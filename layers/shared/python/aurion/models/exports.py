@@ -28,6 +28,7 @@ from pydantic_core import PydanticCustomError
 
 from aurion.date_bounds import OUT_OF_BOUNDS_MSG, date_in_bounds
 from aurion.models.base import NO_CONTROL_CHARACTERS, SpecModel
+from aurion.models.destinations import DestinationIds
 
 MAX_EXPORT_DAYS = 366
 
@@ -96,6 +97,14 @@ class ExportRequest(BaseModel):
     include_transcripts: StrictBool = False
     include_conversations: StrictBool = False
     tz: TimeZoneName = "UTC"
+    # Not in the spec (issue 17): who hears when the file is ready.
+    notify_destination_ids: DestinationIds | None = Field(
+        default=None,
+        description=(
+            "Export destinations (e-mail or webhook, /export-destinations) to notify with the download link when "
+            "the export succeeds; each must be enabled and, for e-mail, verified"
+        ),
+    )
 
     @field_validator("end_date")
     @classmethod
@@ -143,6 +152,15 @@ class ExportItem(SpecModel):
         description="Data rows written so far (at the worker's last checkpoint); null until the worker starts"
     )
     progress_at: str | None = Field(description="When rows_written was recorded (UTC); null until the worker starts")
+    percent: int | None = Field(
+        description=(
+            "0-99 while running, against the rows counted when the worker started (the row-level datasets); 100 "
+            "once succeeded; null when the total is not known up front (pdf) or the export is not running"
+        )
+    )
+    estimated_finish_at: str | None = Field(
+        description="While running: when the export should finish at its rate so far (UTC); null when unknown"
+    )
 
 
 class ExportList(SpecModel):
@@ -185,6 +203,9 @@ class ScheduleCreate(BaseModel):
     include_transcripts: StrictBool = False
     include_conversations: StrictBool = False
     enabled: StrictBool = True
+    destination_ids: DestinationIds = Field(
+        default_factory=list, description="Export destinations each run's file is delivered to (e-mail, webhook)"
+    )
 
 
 class ScheduleUpdate(BaseModel):
@@ -204,6 +225,7 @@ class ScheduleUpdate(BaseModel):
     include_transcripts: StrictBool | None = None
     include_conversations: StrictBool | None = None
     enabled: StrictBool | None = None
+    destination_ids: DestinationIds | None = Field(default=None, description="Replaces the schedule's destinations")
 
 
 class ExportSchedule(SpecModel):
@@ -220,6 +242,7 @@ class ExportSchedule(SpecModel):
     include_transcripts: bool
     include_conversations: bool
     enabled: bool
+    destination_ids: list[str]
     next_run_at: str
     last_run_at: str | None
     created_at: str
