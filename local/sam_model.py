@@ -214,8 +214,14 @@ def environment_parameters(template: dict[str, Any], environ: Mapping[str, str])
         if resource.get("Type") == SERVERLESS_FUNCTION
     ]
     found: dict[str, str] = {}
+    defaults = Resolver(template, {})
     for properties in sources:
         for name, value in ((properties.get("Environment") or {}).get("Variables") or {}).items():
+            # `VAR: !If [Cond, …, !Ref Param]` binds Param too when Cond is false by default (the dashboard's
+            # CORS origin joins CORS_ALLOWED_ORIGINS only in a stack deployed with DeployDashboard=true).
+            if isinstance(value, dict) and isinstance(value.get("Fn::If"), list) and len(value["Fn::If"]) == 3:
+                condition, when_true, when_false = value["Fn::If"]
+                value = when_true if defaults.condition(condition) else when_false
             target = ref_target(value) if isinstance(value, dict) and "Ref" in value else None
             if target is not None and target in parameters and environ.get(name) and target not in found:
                 found[target] = environ[name]
