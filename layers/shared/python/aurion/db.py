@@ -71,12 +71,23 @@ class Transaction:
         self._run(sql, params)
         return int(self._conn.row_count or 0)
 
-    def copy_out(self, sql: str, sink: Any) -> None:
+    def copy_out(self, sql: str, sink: Any, *, timeout_s: float | None) -> None:
         """`COPY ... TO STDOUT` (no bind parameters: PostgreSQL takes none in COPY) into sink.write, called once
         per row with that row's bytes (the protocol sends one CopyData message per row). sink.write must not
-        raise: pg8000 would stop reading mid-stream and the connection could not even roll back."""
-        with sql_subsegment(sql):
-            self._conn.run(sql, stream=sink)
+        raise: pg8000 would stop reading mid-stream and the connection could not even roll back.
+
+        The socket waits up to timeout_s (None: no limit) instead of the query timeout: a COPY that sorts its
+        rows first sends nothing for longer than any single query may take."""
+        sock = getattr(self._conn, "_usock", None)  # pg8000's socket (the TLS one when encrypted)
+        before = sock.gettimeout() if sock is not None else None
+        if sock is not None:
+            sock.settimeout(timeout_s)
+        try:
+            with sql_subsegment(sql):
+                self._conn.run(sql, stream=sink)
+        finally:
+            if sock is not None:
+                sock.settimeout(before)
 
     def server_setting(self, name: str) -> str | None:
         """A setting the server reported at connection time (server_encoding, standard_conforming_strings)."""

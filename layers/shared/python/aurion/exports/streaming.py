@@ -87,6 +87,7 @@ def inline_params(sql: str, params: dict[str, Any]) -> str:
 
 
 _CHUNK_ROWS = 2000
+_SOCKET_SLACK_S = 5  # past the statement's own timeout, so the server's cancel arrives first
 _FLAGGED = ord("1")  # the first byte of a row whose free text Python must redact
 
 
@@ -173,7 +174,7 @@ class CopyRows:
         previous = tx.value("SELECT current_setting('statement_timeout')")
         tx.execute("SELECT set_config('statement_timeout', :ms, true)", ms=str(budget or 0))
         try:
-            tx.copy_out(sql, sink)
+            tx.copy_out(sql, sink, timeout_s=None if budget is None else budget / 1000 + _SOCKET_SLACK_S)
         except DatabaseError as exc:
             if budget is not None and sqlstate(exc) == "57014":
                 raise ExportTimeout(TIMEOUT_DETAIL) from exc
