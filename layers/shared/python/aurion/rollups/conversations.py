@@ -7,7 +7,7 @@ whole UTC days, and reads a range as rollup days plus raw edges (or an export's 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from aurion import clock
@@ -58,8 +58,31 @@ UNION{moved_days("conversations")}
 """
 
 FIRST_DAY_SQL = (
-    "SELECT min(created_at AT TIME ZONE 'UTC')::date FROM conversations WHERE tenant_id = CAST(:tenant_id AS uuid)"
+    # min() of the column itself, then its UTC day (the same day: the conversion keeps order): min() of an expression
+    # cannot read the (tenant_id, created_at) index, and scanned the whole tenant (0.8 s at 1,000,000).
+    "SELECT (min(created_at) AT TIME ZONE 'UTC')::date FROM conversations WHERE tenant_id = CAST(:tenant_id AS uuid)"
 )
+
+
+# The months of the days rewritten, summed again from their daily histograms (migration 0021): a month's row is
+# only ever the sum of its days, whichever of them were rebuilt.
+_MONTHS = "tenant_id = CAST(:tenant_id AS uuid) AND {column} >= :month_first AND {column} < :month_after"
+DELETE_MONTHS_SQL = f"DELETE FROM conversation_resolution_histogram_monthly WHERE {_MONTHS.format(column='month')}"
+REBUILD_MONTHS_SQL = f"""
+INSERT INTO conversation_resolution_histogram_monthly (tenant_id, month, bucket, n)
+SELECT tenant_id, date_trunc('month', day)::date, bucket, sum(n)
+FROM conversation_resolution_histogram
+WHERE {_MONTHS.format(column="day")}
+GROUP BY 1, 2, 3
+"""
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
 
 
 def rebuild(tx: Transaction, tenant_id: str, first: date, last: date, as_of: datetime) -> None:
@@ -68,6 +91,9 @@ def rebuild(tx: Transaction, tenant_id: str, first: date, last: date, as_of: dat
         tx, tenant_id, first, last, ["conversation_daily", "conversation_resolution_histogram"],
         [REBUILD_SQL, REBUILD_HISTOGRAM_SQL], as_of=as_of, dims=list(DIMENSIONS),
     )  # fmt: skip
+    months = {"tenant_id": tenant_id, "month_first": month_start(first), "month_after": next_month(last)}
+    tx.execute(DELETE_MONTHS_SQL, **months)
+    tx.execute(REBUILD_MONTHS_SQL, **months)
 
 
 # ---- the query side (endpoints) ----------------------------------------------------------------------------
@@ -184,11 +210,17 @@ MEDIAN_ABSOLUTE_SECONDS = 0.01
 MEDIAN_ROUNDING_MINUTES = 0.1
 
 _EDGES = raw_edges("created_at")
+# Whole calendar months of the rollup days [month_from, month_to) from the monthly sums, the days around them
+# from the daily rows, the raw edges from the conversations.
 HISTOGRAM_MEDIAN_SQL = f"""
 WITH buckets AS (
     SELECT bucket, sum(n) AS n FROM (
+        SELECT bucket, n FROM conversation_resolution_histogram_monthly
+        WHERE tenant_id = CAST(:tenant_id AS uuid) AND month >= :month_from AND month < :month_to
+        UNION ALL
         SELECT bucket, n FROM conversation_resolution_histogram
-        WHERE tenant_id = CAST(:tenant_id AS uuid) AND day >= :day_from AND day < :day_to
+        WHERE tenant_id = CAST(:tenant_id AS uuid)
+          AND ((day >= :day_from AND day < :month_from) OR (day >= :month_to AND day < :day_to))
         UNION ALL
         SELECT aurion_resolution_bucket(extract(epoch FROM resolved_at - created_at)), 1
         FROM conversations
@@ -211,7 +243,16 @@ SELECT round(avg(seconds) / 60, 1) AS median FROM middle
 """
 
 
+def whole_months(day_from: date, day_to: date) -> tuple[date, date]:
+    """[month_from, month_to): the calendar months lying whole inside the days [day_from, day_to); an empty
+    interval at day_to when there is none, so the daily rows' two conditions then cover day_from..day_to."""
+    month_from = day_from if day_from.day == 1 else next_month(day_from)
+    month_to = month_start(day_to)
+    return (month_from, month_to) if month_from < month_to else (day_to, day_to)
+
+
 def resolution_median(tx: Transaction, tenant_id: str, split: RangeSplit) -> float | None:
-    params = {"tenant_id": tenant_id, **split.params()}
+    month_from, month_to = whole_months(split.day_from, split.day_to)
+    params = {"tenant_id": tenant_id, **split.params(), "month_from": month_from, "month_to": month_to}
     value = tx.value(HISTOGRAM_MEDIAN_SQL if split.uses_rollups else EXACT_MEDIAN_SQL, **params)
     return None if value is None else float(value)
