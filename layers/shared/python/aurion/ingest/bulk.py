@@ -1,11 +1,12 @@
 """The bulk path: an import file of a tenant into the helpdesk tables, in chunks, resumable.
 
-A file `imports/<tenant_id>/<import_id>/<name>` holds events of the live contract, one per line (NDJSON, gzip
-allowed). The tenant is the prefix's, never the file's say-so: a line naming another tenant is rejected. Per
-chunk of lines, in one transaction of the tenant as the ingest role:
-1. the lines are validated against the contract (in one batch; line by line only when some line is wrong);
-2. the valid ones are COPY'd into a staging table (temporary, emptied at commit);
-3. lines whose id or references are another tenant's rows are rejected (the live path's door);
+A file `imports/<tenant_id>/<import_id>/<name>` holds events of the live contract, one per line (NDJSON, or CSV
+records turned into them by aurion.ingest.bulk_csv; gzip allowed). The tenant is the prefix's, never the file's
+say-so: a line naming another tenant is rejected. Per chunk of lines, in one transaction of the tenant as the
+ingest role:
+1. the lines are validated against the contract (in slices; line by line only in a slice where one is wrong);
+2. lines whose id or references are another tenant's rows are rejected (the live path's door, one query);
+3. the others are COPY'd into a staging table (temporary, emptied at commit);
 4. staging is merged under the live path's rule (newest source version wins, idempotent);
 5. rejects (line number and reason, never content) and the checkpoint (lines done, counts) are written.
 A loader killed half-way loses at most its open chunk's transaction: started again, it skips the lines done
@@ -197,7 +198,7 @@ def _prepared(rest: Iterator[tuple[int, bytes]], chunk_lines: int, tenant_id: st
                    validate(chunk[at : at + VALIDATE_LINES], tenant_id)]  # fmt: skip
         goods = [item for item in checked if isinstance(item, Good)]
         bads = [(item.line, item.reason) for item in checked if isinstance(item, Bad)]
-        yield _Chunk(goods, bads, [_csv_row(good) for good in goods])
+        yield _Chunk(goods, bads, [_staging_row(good) for good in goods])
 
 
 def _apply_chunk(db: Database, file: ImportFile, chunk: _Chunk, result: FileResult) -> None:
@@ -357,7 +358,7 @@ def _totals(db: Database, file: ImportFile) -> FileResult:
     return FileResult(**row)
 
 
-def _csv_row(good: Good) -> bytes:
+def _staging_row(good: Good) -> bytes:
     """A staging row: line, type, source version, the snapshot as the live path writes it (the validated model's
     JSON), joined by bulk_sql.FIELD_SEPARATOR with nothing to escape."""
     data = good.event.data
