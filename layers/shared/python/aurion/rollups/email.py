@@ -65,8 +65,8 @@ UNION{moved_days("email_messages", "conversations")}
 
 FIRST_DAY_SQL = f"""
 SELECT least(
-    (SELECT min({utc_day("sent_at")}) FROM email_messages WHERE tenant_id = CAST(:tenant_id AS uuid)),
-    (SELECT min({utc_day("created_at")}) FROM conversations
+    (SELECT {utc_day("min(sent_at)")} FROM email_messages WHERE tenant_id = CAST(:tenant_id AS uuid)),
+    (SELECT {utc_day("min(created_at)")} FROM conversations
       WHERE tenant_id = CAST(:tenant_id AS uuid) AND (channel = 'email' OR email_channel_id IS NOT NULL)))
 """
 

@@ -71,9 +71,9 @@ UNION{moved_days("article_views", "article_feedback", "conversations")}
 
 FIRST_DAY_SQL = f"""
 SELECT least(
-    (SELECT min({utc_day("viewed_at")}) FROM article_views WHERE tenant_id = CAST(:tenant_id AS uuid)),
-    (SELECT min({utc_day("created_at")}) FROM article_feedback WHERE tenant_id = CAST(:tenant_id AS uuid)),
-    (SELECT min({utc_day("created_at")}) FROM conversations
+    (SELECT {utc_day("min(viewed_at)")} FROM article_views WHERE tenant_id = CAST(:tenant_id AS uuid)),
+    (SELECT {utc_day("min(created_at)")} FROM article_feedback WHERE tenant_id = CAST(:tenant_id AS uuid)),
+    (SELECT {utc_day("min(created_at)")} FROM conversations
       WHERE tenant_id = CAST(:tenant_id AS uuid) AND resolved_by = 'ai' AND kb_article_id IS NOT NULL))
 """
 
