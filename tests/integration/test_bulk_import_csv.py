@@ -230,6 +230,22 @@ def test_a_csv_load_killed_half_way_and_started_again_ends_as_one_run(ingest_db,
     assert owner_conn.run("SELECT count(DISTINCT name) FROM teams WHERE tenant_id = :t", t=tenant) == [[29]]
 
 
+def test_a_header_naming_a_column_twice_fails_the_file_before_any_record(ingest_db, owner_conn, build):
+    # Given a CSV whose header has data.name twice
+    tenant = build.tenant()
+    team = HelpdeskEvents(tenant).team(name="Twice")
+    header = [*ENVELOPE, "data.id", "data.name", "data.name", "data.created_at"]
+    body = "".join(csv_text(header, [team])).encode()
+    # When it is loaded
+    file, result = load(ingest_db, tenant, "teams.csv", body)
+    # Then the file fails, saying which column, and writes nothing
+    assert (result.status, result.rows_read) == ("failed", 0)
+    assert owner_conn.run("SELECT error FROM import_files WHERE import_id = :i", i=file.import_id) == [
+        ["the CSV header names data.name more than once"]
+    ]
+    assert owner_conn.run("SELECT count(*) FROM teams WHERE tenant_id = :t", t=tenant) == [[0]]
+
+
 def test_only_csv_names_are_read_as_csv():
     # Given names of import files / When asked / Then CSV is by name, gzip or not, and the rest is NDJSON
     assert [is_csv(n) for n in ("a.csv", "a.CSV.gz", "a.ndjson", "a.ndjson.gz", "csv", "a.csv.txt")] == [

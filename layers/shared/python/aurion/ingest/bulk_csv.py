@@ -9,8 +9,8 @@ as an unknown JSON field does.
 
 Records are numbered as a spreadsheet numbers its rows: the header is line 1, the first record line 2 (a quoted
 cell holding a newline does not shift the numbering: a record is one line). A record that cannot be read as the
-header says (another count of cells) is rejected with its number; a file that is not UTF-8, or not CSV at all
-(a NUL byte, a cell over the line limit), fails as a damaged gzip does.
+header says (another count of cells) is rejected with its number; a file that is not UTF-8, not CSV at all (a
+NUL byte, a cell over the line limit) or whose header names a column twice fails as a damaged gzip does.
 """
 
 from __future__ import annotations
@@ -59,6 +59,10 @@ def csv_lines(stream: Readable) -> Iterator[bytes]:
         columns = [name.strip() for name in header]
         if header and header[0].startswith("\ufeff"):  # the byte order mark spreadsheets write
             columns[0] = columns[0].removeprefix("\ufeff").strip()
+        twice = sorted({name for name in columns if name and columns.count(name) > 1})
+        if twice:
+            # Which of the two cells would be the field's value? Neither: the file is refused as a whole.
+            raise FileUnreadable(f"the CSV header names {', '.join(twice)} more than once")
         for cells in reader:
             yield _event(columns, cells)
     except csv.Error as exc:
