@@ -13,7 +13,7 @@ function s(tag, attrs = {}, ...children) {
 
 // points: [{label, value}] oldest first.
 export function lineChart(points, { title, format = String }) {
-  const width = 640, height = 200, left = 44, right = 12, top = 12, bottom = 28;
+  const width = 960, height = 220, left = 44, right = 12, top = 12, bottom = 28;
   const values = points.map((point) => point.value ?? 0);
   const max = Math.max(...values, 1);
   const min = Math.min(...values, 0);
