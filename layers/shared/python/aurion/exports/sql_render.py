@@ -13,7 +13,8 @@ adversarial values that both paths write the same bytes:
 - text: formula-safe (aurion.exports.writers.safe_text); true/false; ISO 8601 local times with their offset;
   floats as Python's repr of the value.
 
-Placeholders (`:tz`) are the query's own parameters, inlined by aurion.exports.streaming before COPY.
+Placeholders (`:tz`) are the query's own parameters, inlined by aurion.exports.streaming before COPY, which
+also runs it with the session's TimeZone set to the export's (local_iso).
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ def sql_text(value: str) -> str:
 
 
 def _digits(expression: str) -> str:
-    return f"regexp_replace({expression}, '[^0-9]', '', 'g')"
+    # The ASCII digits only: remove every character that is not one (two translates cost less than a regex).
+    return f"translate({expression}, translate({expression}, '0123456789', ''), '')"
 
 
 def phone(expression: str) -> str:
@@ -87,14 +89,13 @@ def formula_safe(expression: str) -> str:
 
 def local_iso(expression: str) -> str:
     """datetime.isoformat(timespec="seconds") of the instant in the export's zone: 2026-03-02T10:15:00+01:00, with
-    the offset's seconds when it has some (local mean time), as Python writes them."""
-    local = f"({expression} AT TIME ZONE :tz)"
-    offset = f"extract(epoch FROM {local} - ({expression} AT TIME ZONE 'UTC'))::int"
-    size = f"abs({offset})"
+    the offset's seconds when it has some (local mean time), as Python writes them. The COPY runs with the
+    session's TimeZone set to the export's (aurion.exports.streaming), so one to_char renders it: converting
+    with AT TIME ZONE and formatting the offset by hand cost a dozen zone look-ups per value."""
+    offset = f"extract(timezone FROM {expression})::int"
     return (
-        f"to_char({local}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN {offset} < 0 THEN '-' ELSE '+' END "
-        f"|| lpad(({size} / 3600)::text, 2, '0') || ':' || lpad(({size} % 3600 / 60)::text, 2, '0') "
-        f"|| CASE WHEN {size} % 60 <> 0 THEN ':' || lpad(({size} % 60)::text, 2, '0') ELSE '' END"
+        f"to_char({expression}, 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM') "
+        f"|| CASE WHEN {offset} % 60 <> 0 THEN ':' || lpad((abs({offset}) % 60)::text, 2, '0') ELSE '' END"
     )
 
 

@@ -171,15 +171,19 @@ class CopyRows:
         # One statement writes the whole dataset: its budget is the export's time left, not the per-query timeout
         # (a cursor's FETCHes were each a statement), and running out of it is the export's timeout.
         budget = deadline.remaining_ms()
-        previous = tx.value("SELECT current_setting('statement_timeout')")
-        tx.execute("SELECT set_config('statement_timeout', :ms, true)", ms=str(budget or 0))
+        previous = tx.one("SELECT current_setting('statement_timeout') AS timeout, current_setting('TimeZone') AS tz")
+        assert previous is not None
+        # TimeZone: sql_render.local_iso formats instants in the session's zone (nothing else in the query reads it).
+        tx.execute("SELECT set_config('statement_timeout', :ms, true), set_config('TimeZone', :tz, true)",
+                   ms=str(budget or 0), tz=self.ctx.job.tz)  # fmt: skip
         try:
             tx.copy_out(sql, sink, timeout_s=None if budget is None else budget / 1000 + _SOCKET_SLACK_S)
         except DatabaseError as exc:
             if budget is not None and sqlstate(exc) == "57014":
                 raise ExportTimeout(TIMEOUT_DETAIL) from exc
             raise
-        tx.execute("SELECT set_config('statement_timeout', :ms, true)", ms=previous)
+        tx.execute("SELECT set_config('statement_timeout', :ms, true), set_config('TimeZone', :tz, true)",
+                   ms=previous["timeout"], tz=previous["tz"])  # fmt: skip
         return sink.finish()
 
     def write_csv(self, out: IO[bytes]) -> int:
