@@ -2,8 +2,9 @@
 
 Staging holds one row per valid line: its number, type, source version and the snapshot (`data`) as the live
 path writes it (the validated model's JSON: the defaults of fields the line left out filled in). The snapshot is
-staged as text and read with json_to_record in the merge: COPY then only stores bytes (a jsonb column parses and
-rebuilds every document at COPY time, which cost more than the whole merge's reading of it). The merge is
+staged as text and read with json_to_record in the merge. A jsonb column costs the server the same in all (it
+parses at COPY what json_to_record parses at the merge: 300 + 142 ms against 75 + 368 ms for 8,000
+conversations); text needs no quoting on the way in. The merge is
 the live path's (aurion/ingest/apply.py): per type, the newest snapshot of each id, INSERT ... ON CONFLICT DO
 UPDATE only over an older version; the tenant is the transaction's.
 """
