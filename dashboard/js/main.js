@@ -103,6 +103,11 @@ async function render() {
   }
   const page = PAGES.find((candidate) => candidate.path === path);
   const range = readRange(params);
+  if (params.get("from") !== range.from || params.get("to") !== range.to || params.get("tz") !== range.tz) {
+    // The defaults (last 30 days in the browser's zone) go into the URL too, so every view can be shared as is.
+    for (const [key, value] of rangeQuery(range)) params.set(key, value);
+    history.replaceState(null, "", `#/${path}?${params}`);
+  }
   const main = h("main", { id: "main", tabindex: "-1" });
   const header = h(
     "header",

@@ -66,8 +66,8 @@ def pages(browser: Any) -> Iterator[Any]:
     """new_page(viewport) in a context of its own (its own sessionStorage); all closed after the test."""
     contexts: list[Any] = []
 
-    def new_page(viewport: str = "desktop") -> Any:
-        context = browser.new_context(viewport=VIEWPORTS[viewport], accept_downloads=True)
+    def new_page(viewport: str = "desktop", timezone_id: str = "UTC") -> Any:
+        context = browser.new_context(viewport=VIEWPORTS[viewport], accept_downloads=True, timezone_id=timezone_id)
         contexts.append(context)
         return _prepared(context.new_page())
 
@@ -343,3 +343,32 @@ def test_a_tenant_without_voice_sees_why_its_voice_panels_are_empty(stack, pages
     voice = page.locator('[data-panel="unified-voice"]')
     assert voice.get_attribute("data-state") == "empty"
     assert "voice is not part of this tenant's products" in voice.inner_text()
+
+
+def test_the_range_and_zone_are_always_in_the_url_and_the_pickers_change_them(stack, pages):
+    # Given acme's tenant_owner in a browser in Paris, opening the voice page without a range
+    page = pages("desktop", timezone_id="Europe/Paris")
+    _sign_in(page, stack, "acme", "tenant_owner")
+    page.goto(f"{stack.url}/#/voice")
+    page.wait_for_function(PANELS_SETTLED)
+    # Then the default range and the browser's zone are written into the URL, so the view can be shared as is
+    hash_params = page.evaluate("() => Object.fromEntries(new URLSearchParams(location.hash.split('?')[1]))")
+    assert hash_params["tz"] == "Europe/Paris"
+    assert hash_params["from"] <= hash_params["to"]
+    # When they pick a range and another zone
+    page.fill("#range-from", RANGE_FROM.isoformat())
+    page.fill("#range-to", RANGE_TO.isoformat())
+    page.fill("#range-tz", "Asia/Tokyo")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_function("() => location.hash.includes('tz=Asia%2FTokyo')")
+    page.wait_for_function(PANELS_SETTLED)
+    # Then the URL holds them and the page shows the API's numbers for them
+    assert f"from={RANGE_FROM.isoformat()}&to={RANGE_TO.isoformat()}" in page.evaluate("location.hash")
+    token = page.evaluate("() => JSON.parse(sessionStorage.getItem('aurion.session')).token")
+    _check_voice(page, stack, token, "Asia/Tokyo")
+    # And a start after the end is refused in the page, saying why, with the URL unchanged
+    page.fill("#range-from", "2026-03-09")
+    page.fill("#range-to", "2026-03-01")
+    page.get_by_role("button", name="Apply").click()
+    assert page.locator("form.range [role=alert]").inner_text() == "The start date must be on or before the end date."
+    assert "tz=Asia%2FTokyo" in page.evaluate("location.hash")
