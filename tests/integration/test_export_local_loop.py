@@ -26,7 +26,8 @@ def moto_endpoint(app_env, monkeypatch) -> Iterator[str]:
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"
     # ensure_export_resources sets these for the functions; monkeypatch puts the old values back afterwards
-    for name in ("EXPORTS_BUCKET", "EXPORTS_QUEUE_URL", "EXPORT_MAX_RECEIVES"):
+    for name in ("EXPORTS_BUCKET", "EXPORTS_QUEUE_URL", "EXPORT_MAX_RECEIVES", "EXPORT_DELIVERY_QUEUE_URL",
+                 "EXPORT_EMAIL_SENDER", "EXPORT_WEBHOOK_ALLOW_PRIVATE", "EXPORT_DELIVERY_MAX_RECEIVES"):  # fmt: skip
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
     monkeypatch.setenv("EXPORT_RETRY_BASE_SECONDS", "0")

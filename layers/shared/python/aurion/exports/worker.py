@@ -150,12 +150,21 @@ WHERE id = CAST(:export_id AS uuid) AND tenant_id = CAST(:tenant_id AS uuid) AND
 """
 
 
+# A query of the same role may be cancelled by the app role itself (no privilege needed).
+CANCEL_ROWS_QUERY_SQL = "SELECT pg_cancel_backend(:pid)"
+
+
 class _CheckpointWriter:
-    """Records progress on a connection of its own (the rows' transaction stays open until the file is written)."""
+    """Records progress on a connection of its own (the rows' transaction stays open until the file is written).
+
+    On a cancel it also cancels the rows' running statement (`rows_pid`): a COPY writes a whole dataset in one
+    statement and would otherwise be read to its end (a million rows: ~15 s) before the export could stop."""
 
     def __init__(self, message: ExportMessage) -> None:
         self._ids = {"export_id": message.export_id, "tenant_id": message.tenant_id}
         self._db: Database | None = None
+        self.rows_pid: int | None = None
+        self.cancelled = False
 
     def record(self, rows_written: int) -> None:
         if self._db is None:
@@ -167,7 +176,11 @@ class _CheckpointWriter:
             )
         with self._db.transaction(self._ids["tenant_id"]) as tx:
             row = tx.one(RECORD_PROGRESS_SQL, rows_written=rows_written, now=clock.utcnow(), **self._ids)
-        if row is None or row["cancel"]:
+            if row is None or row["cancel"]:
+                self.cancelled = True
+                if self.rows_pid is not None:
+                    tx.value(CANCEL_ROWS_QUERY_SQL, pid=self.rows_pid)
+        if self.cancelled:
             raise ExportCancelled(CANCELLED_DETAIL)
 
     def close(self) -> None:
@@ -279,12 +292,19 @@ def run_export(message: ExportMessage, deadline: Deadline, *, database: Database
     try:
         with upload:  # aborts the multipart upload on any error
             with db.transaction(message.tenant_id) as tx:
+                checkpoints.rows_pid = tx.value("SELECT pg_backend_pid()")
                 rows = write_file(upload, DatasetContext(tx, job, deadline, config.fetch_rows, progress), config)
                 # The last checkpoint: a cancel that came after the previous one still leaves no object.
                 if tx.value(CANCEL_REQUESTED_SQL, **ids):
                     raise ExportCancelled(CANCELLED_DETAIL)
             deadline.check()
             size = upload.complete()
+    except Exception as exc:
+        # The statement a cancel interrupted fails with "canceling statement" (or the stream's own error): the
+        # export was cancelled all the same.
+        if checkpoints.cancelled and not isinstance(exc, ExportCancelled):
+            raise ExportCancelled(CANCELLED_DETAIL) from exc
+        raise
     finally:
         checkpoints.close()
 
