@@ -88,7 +88,8 @@ function rangePicker(path, range) {
   );
 }
 
-async function render() {
+async function render(event) {
+  const moved = Boolean(event);
   stopPage();
   stopPage = () => {};
   const { path, params } = location();
@@ -134,6 +135,8 @@ async function render() {
   }
   const stop = await page.render(main, { range, params, session });
   if (typeof stop === "function") stopPage = stop;
+  // After a navigation inside the app, the keyboard and screen readers continue at the new page, not the old link.
+  if (moved) main.focus();
 }
 
 function splitNext(next) {
@@ -145,4 +148,4 @@ onSessionExpired(() => {
   if (location().path !== "signin") toSignIn("expired");
 });
 window.addEventListener("hashchange", render);
-render();
+render(null);

@@ -372,3 +372,78 @@ def test_the_range_and_zone_are_always_in_the_url_and_the_pickers_change_them(st
     page.get_by_role("button", name="Apply").click()
     assert page.locator("form.range [role=alert]").inner_text() == "The start date must be on or before the end date."
     assert "tz=Asia%2FTokyo" in page.evaluate("location.hash")
+
+
+def test_an_admin_manages_api_keys_and_a_new_key_is_shown_once(stack, pages):
+    # Given globex's tenant_admin on the API keys page
+    page = pages("desktop")
+    _sign_in(page, stack, "globex", "tenant_admin", next_page="api-keys")
+    if "is off" in page.locator('[data-testid="key-access"]').inner_text():
+        page.get_by_role("button", name="Switch API-key access on").click()
+        page.wait_for_function("() => document.querySelector('[data-testid=key-access]')?.innerText.includes('is on')")
+    # When they create a key
+    page.fill("#key-name", "BI export")
+    page.get_by_role("button", name="Create key").click()
+    page.wait_for_selector('[data-testid="new-key"]')
+    page.wait_for_function(PANELS_SETTLED + " && document.querySelector('[data-testid=keys-table]') !== null")
+    # Then the full key is shown once, and the list names it by its prefix only
+    key = page.locator('[data-testid="new-key"] code').inner_text()
+    assert key.startswith("itsm_sk_live_")
+    listed = page.locator('[data-testid="keys-table"]').inner_text()
+    assert "BI export" in listed
+    assert key not in listed
+    # And after a reload the key is gone from the page for good
+    page.reload()
+    page.wait_for_function(PANELS_SETTLED + " && document.querySelector('[data-testid=keys-table]') !== null")
+    assert key not in page.locator("main").inner_text()
+    # When they revoke it, the list shows when
+    page.get_by_role("button", name="Revoke BI export").click()
+    page.wait_for_function("() => !document.querySelector('[data-testid=keys-table] button')")
+
+
+def test_an_admin_adds_and_pauses_an_export_schedule(stack, pages):
+    # Given acme's super_admin on the exports page
+    page = pages("desktop")
+    _sign_in(page, stack, "acme", "super_admin", next_page="exports")
+    # When they add a weekly schedule, then pause it
+    page.fill("#schedule-name", "Monday SLA report")
+    page.select_option("#cadence", "weekly")
+    page.select_option("#schedule-scope", "sla_quality")
+    page.get_by_role("button", name="Add schedule").click()
+    row = page.locator('[data-testid="schedules-table"] tr', has_text="Monday SLA report")
+    row.wait_for()
+    assert "weekly (monday) at 07:00 UTC" in row.inner_text()
+    row.get_by_role("button", name="Pause").click()
+    # Then the API has it, paused
+    page.locator('[data-testid="schedules-table"] tr', has_text="Monday SLA report").get_by_role(
+        "button", name="Resume"
+    ).wait_for()
+    token = page.evaluate("() => JSON.parse(sessionStorage.getItem('aurion.session')).token")
+    schedules = stack.api("/api/v1/analytics/export-schedules", token)["schedules"]
+    saved = next(item for item in schedules if item["name"] == "Monday SLA report")
+    assert (saved["cadence"], saved["weekday"], saved["scope"]) == ("weekly", "monday", "sla_quality")
+    assert saved["enabled"] is False
+
+
+def test_the_keyboard_alone_reaches_the_pages_and_sorts_a_table(stack, pages):
+    # Given acme's supervisor on the conversations page
+    page = pages("desktop")
+    _sign_in(page, stack, "acme", "supervisor")
+    # When they tab from the top of the page (as loaded), the skip link comes first
+    page.reload()
+    page.wait_for_function(PANELS_SETTLED)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    # And tabbing on reaches the navigation, where Enter opens a page
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent") == "Voice":
+            break
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => location.hash.startsWith('#/voice')")
+    page.wait_for_function(PANELS_SETTLED)
+    # And a sortable header's button sorts its table with Enter
+    header = page.locator('[data-testid="llm-table"] th[data-key="total_requests"]')
+    header.locator("button").focus()
+    page.keyboard.press("Enter")
+    assert header.get_attribute("aria-sort") == "descending"
