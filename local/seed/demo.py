@@ -53,13 +53,17 @@ def prepare_demo_imports(admin_url: str, *, end: datetime, directory: Path) -> l
     """
     pending = []
     for spec in demo_specs(end):
-        if not _exists(admin_url, spec.slug):
+        existing = _tenant_id(admin_url, spec.slug)
+        if existing is None:
             pending.append(write_import_file(admin_url, spec, directory))
             logger.info("demo tenant %s: history written for the bulk path", spec.slug)
             continue
         # The tenant's id, and so its import's, comes from its slug and seed: today's spec finds the earlier file.
+        # A tenant of that slug made otherwise (make seed) is not the demo's: its file is not the demo's to load.
         earlier = seed_import(spec, directory)
-        if earlier is not None and (import_status(admin_url, earlier) or {}).get("status") != "completed":
+        if existing != str(spec.tenant_id) or earlier is None:
+            continue
+        if (import_status(admin_url, earlier) or {}).get("status") != "completed":
             pending.append(earlier)
     return pending
 
@@ -76,12 +80,13 @@ def load_demo_imports(admin_url: str, pending: list[SeedImport], resources: Any)
     return done
 
 
-def _exists(admin_url: str, slug: str) -> bool:
+def _tenant_id(admin_url: str, slug: str) -> str | None:
     conn = connect(admin_url)
     try:
-        return bool(conn.run("SELECT EXISTS (SELECT FROM tenants WHERE slug = :slug)", slug=slug)[0][0])
+        rows = conn.run("SELECT id::text FROM tenants WHERE slug = :slug", slug=slug)
     finally:
         conn.close()
+    return str(rows[0][0]) if rows else None
 
 
 def ensure_demo_tenants(admin_url: str, *, end: datetime) -> list[str]:

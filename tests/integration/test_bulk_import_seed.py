@@ -155,3 +155,25 @@ def test_a_demo_tenant_is_uploaded_to_the_bucket_and_applied_by_the_stacks_loop(
     assert conversations == 150
     assert done[0].startswith("bulk-seed-demo completed (")
     assert loop.processed >= 1
+
+
+def test_the_demo_tenants_are_written_once_and_an_unfinished_import_is_taken_up_again(admin_url, tmp_path, monkeypatch):
+    # Given a demo tenant list of one small tenant (the real ones take a minute)
+    from local.seed import demo
+
+    spec = replace(SPEC, slug="bulk-seed-restart", conversations=60, calls=0, products=("helpdesk",))
+    monkeypatch.setattr(demo, "demo_specs", lambda end: [spec])
+    # When the stack starts for the first time: the tenant is provisioned and its file written
+    first = demo.prepare_demo_imports(admin_url, end=END, directory=tmp_path)
+    # And is stopped before the file was loaded, then started again
+    again = demo.prepare_demo_imports(admin_url, end=END, directory=tmp_path)
+    # Then the second start takes up the same file (the same import), not a new tenant
+    assert [p.spec.slug for p in first] == ["bulk-seed-restart"]
+    assert [(p.path, p.import_id) for p in again] == [(first[0].path, first[0].import_id)]
+    # And once it is loaded, a start has nothing left to do
+    load_in_process(admin_url, again[0])
+    assert demo.prepare_demo_imports(admin_url, end=END, directory=tmp_path) == []
+    # And a tenant of that slug made otherwise (make seed, another seed) is left alone, its file not loaded into it
+    delete_tenant(admin_url, spec.slug)
+    seed_tenant(admin_url, replace(spec, seed=99))
+    assert demo.prepare_demo_imports(admin_url, end=END, directory=tmp_path) == []
