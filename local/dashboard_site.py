@@ -94,9 +94,13 @@ def _not_found() -> GatewayResult:
 class DashboardSite:
     """Answers the requests that are the site's (`serve` returns None for everything else: the API's)."""
 
-    def __init__(self, root: Path = DASHBOARD_DIR, sessions: LocalSessions | None = None) -> None:
+    def __init__(
+        self, root: Path = DASHBOARD_DIR, sessions: LocalSessions | None = None, config: dict[str, Any] | None = None
+    ) -> None:
         self.root = root.resolve()
         self.sessions = sessions
+        # Instead of dashboard/config.json: what a deployment uploads (the API's URL, no local sign-in).
+        self.config = config
 
     def serve(self, method: str, target: str, body: bytes | None) -> GatewayResult | None:
         path = urlsplit(target).path
@@ -122,6 +126,8 @@ class DashboardSite:
         return candidate if candidate.suffix in CONTENT_TYPES else None
 
     def _file(self, path: str) -> GatewayResult:
+        if self.config is not None and path == "/dashboard/config.json":
+            return _json(200, self.config)
         found = self.file_for(path)
         if found is None:
             return _not_found()

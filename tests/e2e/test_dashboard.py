@@ -447,3 +447,24 @@ def test_the_keyboard_alone_reaches_the_pages_and_sorts_a_table(stack, pages):
     header.locator("button").focus()
     page.keyboard.press("Enter")
     assert header.get_attribute("aria-sort") == "descending"
+
+
+def test_served_from_another_origin_the_page_calls_the_api_through_cors(stack, pages):
+    # Given the page on an origin of its own, configured as a deployment is (the API's URL, no local sign-in)
+    page = pages("desktop")
+    session = stack.sign_in("acme", "tenant_admin")
+    page.goto(f"{stack.cross_origin}/#/signin")
+    page.wait_for_function("() => document.querySelector('main h1') !== null")
+    # Then it offers no local sign-in, only the helpdesk's hand-over
+    assert "Open the dashboard from the helpdesk" in page.locator("main").inner_text()
+    assert page.locator("#tenant").count() == 0
+    # When the helpdesk hands it a session
+    next_page = quote("conversations?" + range_query(), safe="")
+    page.goto(f"{stack.cross_origin}/#/signin?token={session['token']}&next={next_page}")
+    page.wait_for_function("() => location.hash.startsWith('#/conversations')")
+    page.wait_for_function(PANELS_SETTLED)
+    # Then every panel passed Chromium's CORS checks (preflighted, with the Bearer token) and shows the API's numbers
+    assert page.locator("[data-panel][data-state=error]").all_inner_texts() == []
+    assert PROBLEMS[id(page)] == []
+    overview = stack.api("/api/v2/analytics/conversations/overview", session["token"], **v2_range())
+    assert _kpi(page, "total_conversations") == count(overview["total_conversations"])

@@ -17,12 +17,14 @@ import pytest
 from aurion.auth.tokens import verify_token
 from local.dashboard_site import DASHBOARD_DIR, DashboardSite, LocalSessions
 from local.gateway import GatewayServer, make_server
+from tests.conftest import SESSION_SECRET
 from tests.support.database import REPO
 
 
-@pytest.fixture
-def server(app_env) -> Iterator[GatewayServer]:
-    site = DashboardSite(sessions=LocalSessions(app_env.database.admin_url, app_env.secret))
+@pytest.fixture(scope="module")
+def server(database) -> Iterator[GatewayServer]:
+    # One gateway for the module (each is a cold start); the tests that reach the API take app_env for its settings.
+    site = DashboardSite(sessions=LocalSessions(database.admin_url, SESSION_SECRET))
     gateway = make_server("127.0.0.1", 0, REPO / "template.yaml", REPO, site=site)
     thread = gateway.serve_in_thread()
     yield gateway
@@ -119,13 +121,23 @@ def test_the_file_lookup_itself_refuses_a_symlink_out_of_the_root(tmp_path: Path
     assert DashboardSite(root).file_for("/dashboard/link.js") is None
 
 
-def test_the_api_still_owns_its_paths(server):
+def test_the_api_still_owns_its_paths(server, app_env):
     # When a client asks for an API path and an unknown one beside the site
     teams = _raw(server, "GET", "/api/v2/analytics/conversations/teams")
     unknown = _raw(server, "GET", "/nothing-here")
     # Then the API's authorizer answers the first (no session: 401) and the template's 404 the second
     assert teams.status == 401
     assert unknown.status == 404
+
+
+def test_a_deployments_config_replaces_the_local_one():
+    # Given the site configured as a deployment uploads it (the API elsewhere, no local sign-in)
+    site = DashboardSite(config={"api_base": "https://api.example.com/api", "local_sign_in": False})
+    # Then the page reads that config, and the local sign-in does not exist
+    result = site.serve("GET", "/dashboard/config.json", None)
+    assert result is not None
+    assert json.loads(result.body) == {"api_base": "https://api.example.com/api", "local_sign_in": False}
+    assert json.loads((DASHBOARD_DIR / "config.json").read_text()) == {"api_base": "", "local_sign_in": True}
 
 
 def test_the_files_are_read_only(server):

@@ -12,11 +12,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -46,9 +48,42 @@ ARTIFACTS = REPO / ".artifacts" / "screenshots"
 VOLUMES = {"acme": (900, 300), "globex": (600, 0), "initech": (100, 0)}
 
 
+class _SiteOnly(BaseHTTPRequestHandler):
+    """The dashboard's files on an origin of their own, as CloudFront serves them: nothing else, no API."""
+
+    server: _SiteServer
+
+    def do_GET(self) -> None:
+        result = self.server.site.serve("GET", self.path, None)
+        status, headers, body = result if result is not None else (404, {"Content-Type": "application/json"}, b"{}")
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+class _SiteServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, site: DashboardSite) -> None:
+        self.site = site
+        super().__init__(("127.0.0.1", 0), _SiteOnly)
+
+    @property
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
 @dataclass
 class DashboardStack:
     server: GatewayServer
+    # The deployed topology: the page on another origin, configured with the API's URL and no local sign-in.
+    cross_origin: str
     database: TestDatabase
     tenants: dict[str, str]  # demo slug -> this stack's slug
     s3: Any
@@ -124,15 +159,23 @@ def dashboard_stack(database: TestDatabase) -> Iterator[DashboardStack]:
         host, port = moto.get_host_and_port()
         endpoint = f"http://{host}:{port}"
         env.setenv("AWS_ENDPOINT_URL", endpoint)
+        # The other origin first: the API's CORS (functions, preflights, the exports bucket) must name it.
+        elsewhere = _SiteServer(DashboardSite(config={"api_base": "", "local_sign_in": False}))
+        env.setenv("CORS_ALLOWED_ORIGINS", elsewhere.origin)
         _forget_cached_state()
         tenants = _seed_demo_tenants(database.admin_url)
         site = DashboardSite(sessions=LocalSessions(database.admin_url, SESSION_SECRET))
         server = make_server("127.0.0.1", 0, REPO / "template.yaml", REPO, site=site)
+        assert elsewhere.site.config is not None
+        elsewhere.site.config["api_base"] = server.url
         loop = ExportsLoop.start(endpoint, invoke=server.gateway.runtime.invoke)
         thread = server.serve_in_thread()
+        elsewhere_thread = threading.Thread(target=elsewhere.serve_forever, daemon=True)
+        elsewhere_thread.start()
         try:
             yield DashboardStack(
                 server=server,
+                cross_origin=elsewhere.origin,
                 database=database,
                 tenants=tenants,
                 s3=boto3.client("s3", endpoint_url=endpoint, region_name=REGION),
@@ -140,6 +183,8 @@ def dashboard_stack(database: TestDatabase) -> Iterator[DashboardStack]:
             )
         finally:
             loop.stop()
+            elsewhere.shutdown()
+            elsewhere.server_close()
             server.shutdown()
             server.server_close()
             thread.join(timeout=5)
