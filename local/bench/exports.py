@@ -1,7 +1,9 @@
 """Export worker benchmark: the benchmark tenant's 1,000,000 conversations as one file; rows/s and peak memory.
 
 Run in a fresh process per format (`python -m local.bench.exports --format csv …`) so its peak RSS is the
-worker's own; S3 is a moto server in another process. Prints one JSON line.
+worker's own; S3 is a moto server in another process. Beside it, in the same process, a bare `COPY (the same
+query) TO STDOUT` read by the same driver and thrown away: what the database and the wire cost alone, so the
+ratio is what the worker adds (redaction in Python, the writer, the upload). Prints one JSON line.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import os
 import resource
 import socket
 import subprocess
+import sys
 import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -35,6 +38,36 @@ def _wait_for(port: int) -> None:
         except OSError:
             time.sleep(0.1)
     raise RuntimeError("moto server did not start")
+
+
+class _Discard:
+    """A COPY sink that keeps nothing (pg8000 still reads and frames every row, as for the export)."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+
+    def write(self, data: bytes) -> None:
+        self.rows += 1
+
+
+def bare_copy(export_id: str, tenant_id: str, fmt: str) -> tuple[int, float]:
+    """(rows, seconds) of COPY (the export's own query) TO STDOUT, output discarded."""
+    from aurion.db import get_database
+    from aurion.exports.datasets.records import CONVERSATIONS_QUERY
+    from aurion.exports.streaming import inline_params
+    from aurion.exports.worker import CLAIM_SQL, _job
+
+    sql = {"csv": CONVERSATIONS_QUERY.csv_sql(), "json": CONVERSATIONS_QUERY.json_sql()}.get(fmt)
+    sql = sql or CONVERSATIONS_QUERY.sql()  # xlsx reads the typed rows
+    with get_database().transaction(tenant_id) as tx:
+        row = tx.one(CLAIM_SQL, export_id=export_id, tenant_id=tenant_id)
+        assert row is not None
+        job = _job(row)
+        tx.execute("SET LOCAL statement_timeout = 0")
+        sink = _Discard()
+        started = time.perf_counter()
+        tx.copy_out(f"COPY ({inline_params(sql, job.params())}) TO STDOUT WITH (FORMAT csv)", sink, timeout_s=None)
+        return sink.rows, time.perf_counter() - started
 
 
 def run_export_benchmark(fmt: str, app_url: str, tenant_id: str, end: date, days: int) -> dict[str, object]:
@@ -94,6 +127,8 @@ def run_export_benchmark(fmt: str, app_url: str, tenant_id: str, end: date, days
         with get_database().transaction(tenant_id) as tx:
             row = tx.one("SELECT row_count, size_bytes FROM exports WHERE id = CAST(:i AS uuid)", i=str(export_id))
         assert row is not None
+        copy_rows, copy_seconds = bare_copy(str(export_id), tenant_id, fmt)
+        assert copy_rows == row["row_count"]
         return {
             "format": fmt,
             "rows": row["row_count"],
@@ -102,22 +137,66 @@ def run_export_benchmark(fmt: str, app_url: str, tenant_id: str, end: date, days
             "rows_per_s": round(row["row_count"] / seconds),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
             "rss_before_export_mb": round(before_mb),
+            "bare_copy_seconds": round(copy_seconds, 1),
+            "bare_copy_rows_per_s": round(copy_rows / copy_seconds),
+            "ratio_to_bare_copy": round(seconds / copy_seconds, 2),
         }
     finally:
         moto.terminate()
         moto.wait()
 
 
+def _defaults(args: argparse.Namespace) -> None:
+    """The benchmark tenant of `make bench` (database aurion_bench, slug bench) on DATABASE_URL's server."""
+    if None not in (args.app_url, args.tenant_id, args.end):
+        return  # a child process: imports nothing more than the export needs (its RSS is measured)
+    from local.bench.__main__ import APP_PASSWORD, BENCH_DATABASE, END
+
+    server = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    if args.app_url is None:
+        from local import embedded_pg
+        from local.stack import _replace_credentials
+
+        args.app_url = _replace_credentials(
+            embedded_pg.with_database(server, BENCH_DATABASE), "aurion_app", APP_PASSWORD
+        )
+    if args.tenant_id is None:
+        import pg8000.native
+
+        from aurion.db import connect_params
+        from local import embedded_pg
+
+        conn = pg8000.native.Connection(**connect_params(embedded_pg.with_database(server, BENCH_DATABASE)))
+        try:
+            args.tenant_id = str(conn.run("SELECT id::text FROM tenants WHERE slug = 'bench'")[0][0])
+        finally:
+            conn.close()
+    if args.end is None:
+        args.end = (END - timedelta(days=1)).date()
+
+
 def main() -> None:
+    """One format in this process; several (`--format csv,json,xlsx`: only the exports of `make bench`, against
+    its tenant by default) each in a fresh process, so each peak RSS is that export's alone."""
     ensure_layer_on_path()
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--format", required=True, choices=["csv", "xlsx", "json"])
-    parser.add_argument("--app-url", required=True)
-    parser.add_argument("--tenant-id", required=True)
-    parser.add_argument("--end", type=date.fromisoformat, required=True)
+    parser.add_argument("--format", required=True, help="csv, xlsx, json, or several separated by commas")
+    parser.add_argument("--app-url", help="default: the aurion_bench database of DATABASE_URL's server, app role")
+    parser.add_argument("--tenant-id", help="default: the bench tenant")
+    parser.add_argument("--end", type=date.fromisoformat, help="default: the day before the bench's END")
     parser.add_argument("--days", type=int, default=366)
     args = parser.parse_args()
-    print(json.dumps(run_export_benchmark(args.format, args.app_url, args.tenant_id, args.end, args.days)))
+    formats = args.format.split(",")
+    if any(fmt not in ("csv", "xlsx", "json") for fmt in formats):
+        parser.error("formats are csv, xlsx and json")
+    _defaults(args)
+    if len(formats) == 1:
+        print(json.dumps(run_export_benchmark(formats[0], args.app_url, args.tenant_id, args.end, args.days)))
+        return
+    for fmt in formats:
+        command = [sys.executable, "-m", "local.bench.exports", "--format", fmt, "--app-url", args.app_url,
+                   "--tenant-id", args.tenant_id, "--end", args.end.isoformat(), "--days", str(args.days)]  # fmt: skip
+        subprocess.run(command, cwd=REPO_ROOT, check=True)
 
 
 if __name__ == "__main__":
