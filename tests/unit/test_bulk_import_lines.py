@@ -43,3 +43,25 @@ def test_a_batch_with_one_wrong_line_names_it_and_keeps_the_others():
     assert isinstance(bad, Bad)
     assert bad.reason == "data.colour: Extra inputs are not permitted"
     assert all(isinstance(item, Good) for item in validate([numbered[0], numbered[3]], tenant))
+
+
+def test_a_batch_of_mixed_types_ends_exactly_as_each_line_validated_alone():
+    # Given a mix of types, in any key order, with wrong lines among them: a "type" key inside data before the
+    # envelope's, a type no model has, no type at all, and a team whose envelope says user.v1
+    tenant = str(uuid.uuid4())
+    events = HelpdeskEvents(tenant)
+    team, conversation = events.team(), events.conversation()
+    other = events.team()
+    data_first = {"data": {"type": "user.v1", **other["data"]}, **{k: v for k, v in other.items() if k != "data"}}
+    shuffled = dict(reversed(list(events.csat(conversation["data"]["id"]).items())))
+    disguised = {**events.team(), "type": "user.v1"}
+    unknown = {**events.team(), "type": "team.v9"}
+    untyped = {k: v for k, v in events.team().items() if k != "type"}
+    lines_ = [team, conversation, data_first, shuffled, disguised, unknown, untyped, events.user()]
+    numbered = [(n, json.dumps(event).encode()) for n, event in enumerate(lines_, start=1)]
+    # When the batch is validated, and each line alone (the union of every type, as the live path does)
+    together = validate(numbered, tenant)
+    alone = [bulk_lines._check_one(n, raw, tenant) for n, raw in numbered]
+    # Then both say the same of every line: the good ones are the same events, the bad ones the same reasons
+    assert [type(item).__name__ for item in together] == ["Good", "Good", "Bad", "Good", "Bad", "Bad", "Bad", "Good"]
+    assert together == alone
