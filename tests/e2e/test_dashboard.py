@@ -463,7 +463,13 @@ def test_served_from_another_origin_the_page_calls_the_api_through_cors(stack, p
     page.goto(f"{stack.cross_origin}/#/signin?token={session['token']}&next={next_page}")
     page.wait_for_function("() => location.hash.startsWith('#/conversations')")
     page.wait_for_function(PANELS_SETTLED)
-    # Then every panel passed Chromium's CORS checks (preflighted, with the Bearer token) and shows the API's numbers
+    # Then the token left the address bar and the tab's history (going back does not find it)
+    assert session["token"] not in page.url
+    page.go_back()
+    assert session["token"] not in page.url
+    page.go_forward()
+    page.wait_for_function(PANELS_SETTLED)
+    # And every panel passed Chromium's CORS checks (preflighted, with the Bearer token) and shows the API's numbers
     assert page.locator("[data-panel][data-state=error]").all_inner_texts() == []
     assert PROBLEMS[id(page)] == []
     overview = stack.api("/api/v2/analytics/conversations/overview", session["token"], **v2_range())

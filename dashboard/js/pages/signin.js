@@ -22,6 +22,8 @@ export async function signInPage(params, proceed) {
   const reason = REASONS[params.get("reason")];
   const handed = params.get("token");
   if (handed) {
+    // Out of the address bar and the tab's history at once: a session is a credential.
+    history.replaceState(null, "", "#/signin");
     signIn(handed);
     proceed(next);
     return h("p", {}, "Signing in…");
