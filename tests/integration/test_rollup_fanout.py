@@ -357,3 +357,47 @@ def test_parts_of_one_tenant_run_side_by_side_and_the_last_to_finish_moves_the_w
         [NOW.date()]
     ]
     assert owner.run("SELECT count(*) FROM rollup_parts WHERE tenant_id = CAST(:t AS uuid)", t=tenant) == [[0]]
+
+
+def test_parts_whose_message_was_lost_are_queued_again_by_a_later_cycle(owner, db, rollup_queue, fixed):
+    # Given a tenant's rebuild planned by month, its messages gone (dead-lettered), September already done
+    tenant = tenant_with_history(Builder(owner))
+    dispatcher()
+    parts = [job.part for job in rollup_queue.jobs() if job.part]
+    september = next(part for part in parts if part.first.month == 9)
+    assert run_part(db, tenant, september).days_rebuilt == 30
+    # When a cycle runs before the parts are stale, and another after they were queued over 30 minutes ago
+    assert dispatch.plan_cycle(db, now=NOW + timedelta(minutes=5))[0] == []
+    owner.run("UPDATE rollup_parts SET enqueued_at = enqueued_at - interval '31 minutes'")
+    jobs, cycle = dispatch.plan_cycle(db, now=NOW + timedelta(minutes=35))
+    # Then the later one queues the open parts again (not September, and the plan is not made anew)
+    assert sorted(job.part.first for job in jobs if job.part) == sorted(p.first for p in parts if p != september)
+    assert cycle.planned == 0
+    assert dispatch.plan_cycle(db, now=NOW + timedelta(minutes=40))[0] == []
+
+
+def test_after_a_long_gap_the_closed_days_are_split_and_the_old_change_clock_is_kept(owner, db, fixed):
+    # Given a tenant rolled up 45 days ago (its history written before), then not for 45 days
+    build = Builder(owner)
+    tenant = tenant_with_history(build)
+    long_ago = NOW - timedelta(days=45)
+    assert not aggregator.run_tenant(db, tenant, now=long_ago).skipped
+    [[seen_before]] = owner.run(
+        "SELECT changes_seen_until FROM rollup_state WHERE tenant_id = CAST(:t AS uuid)", t=tenant
+    )
+    # When a cycle runs now
+    jobs, cycle = dispatch.plan_cycle(db, now=NOW)
+    # Then the 45 closed days since its watermark are planned by month (October 4 to November 17)
+    assert [(job.part.first.isoformat(), job.part.last.isoformat()) for job in jobs if job.part] == [
+        ("2026-10-04", "2026-10-31"), ("2026-11-01", "2026-11-17"),
+    ]  # fmt: skip
+    assert cycle.planned == 1
+    # When both parts run
+    for job in jobs:
+        run_part(db, tenant, job.part)
+    # Then the watermark is today, and the change clock is the old one: the next run re-reads the gap's writes
+    [[rolled_until, seen]] = owner.run(
+        "SELECT rolled_until, changes_seen_until FROM rollup_state WHERE tenant_id = CAST(:t AS uuid)", t=tenant
+    )
+    assert (rolled_until, seen) == (NOW.date(), seen_before)
+    assert len({row[0] for row in daily_rows(owner, tenant)}) == HISTORY_DAYS
