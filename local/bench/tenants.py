@@ -23,6 +23,7 @@ environment each), and the queue in memory (SQS's latency not included):
 from __future__ import annotations
 
 import io
+import logging
 import queue
 import statistics
 import threading
@@ -297,6 +298,8 @@ def run_tenants_benchmark(server_url: str, tenants: int, ensure_tenant: Any, app
     from aurion.migrate import migrate
     from local.stack import _replace_credentials
 
+    # One INFO line per tenant's run (10,000 a cycle) is noise here, and costs the worker threads time.
+    logging.getLogger("aurion-analytics").setLevel(logging.WARNING)
     admin_url = embedded_pg.ensure_database(embedded_pg.with_database(server_url, "postgres"), DATABASE)
     migrate(admin_url, app_password=app_password)
     app_url = _replace_credentials(admin_url, "aurion_app", app_password)
