@@ -14,6 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from aurion.auth.roles import EXPORT_ROLES
 from aurion.exports.destinations import CREATED_RESPONSES as DESTINATION_CREATED_RESPONSES
 from aurion.exports.destinations import DELETED_RESPONSES as DESTINATION_DELETED_RESPONSES
+from aurion.exports.destinations import VERIFY_RESPONSES as DESTINATION_VERIFY_RESPONSES
 from aurion.exports.destinations import (
     create_destination,
     delete_destination,
@@ -138,7 +139,7 @@ def destination(destination_id: str) -> Destination:
     return get_destination(current_caller(app), destination_id)
 
 
-@app.post(f"{BASE}/export-destinations/<destination_id>/verify")
+@app.post(f"{BASE}/export-destinations/<destination_id>/verify", responses=DESTINATION_VERIFY_RESPONSES)
 def verify(destination_id: str, body: DestinationVerify) -> Destination:
     return verify_destination(current_caller(app), destination_id, body)
 

@@ -45,6 +45,7 @@ from aurion.auth.tokens import issue_token
 from aurion.db import connect_params, reset_database
 from aurion.exports.aws import reset_clients
 from aurion.exports.config import get_export_config
+from aurion.exports.delivery_config import get_delivery_config
 from aurion.ratelimit import reset_limiters
 from aurion.settings import get_settings
 from local.exports_loop import WORKER_FUNCTION, sqs_event
@@ -144,6 +145,12 @@ def target(fuzz_database: Database) -> Iterator[FuzzTarget]:
         )
         queue_url = boto3.client("sqs", region_name=REGION).create_queue(QueueName="exports-fuzz")["QueueUrl"]
         env.setenv("EXPORTS_QUEUE_URL", queue_url)
+        # Export destinations: their delivery queue and a verified sender (a new outside address queues its code)
+        delivery_url = boto3.client("sqs", region_name=REGION).create_queue(QueueName="deliveries-fuzz")["QueueUrl"]
+        env.setenv("EXPORT_DELIVERY_QUEUE_URL", delivery_url)
+        env.setenv("EXPORT_EMAIL_SENDER", "exports@aurion.test")
+        env.delenv("EXPORT_WEBHOOK_ALLOW_PRIVATE", raising=False)
+        boto3.client("ses", region_name=REGION).verify_email_identity(EmailAddress="exports@aurion.test")
         _forget_cached_state()
         server = make_server("127.0.0.1", 0, REPO / "template.yaml", REPO)
         thread = server.serve_in_thread()
@@ -163,6 +170,7 @@ def target(fuzz_database: Database) -> Iterator[FuzzTarget]:
 def _forget_cached_state() -> None:
     get_settings.cache_clear()
     get_export_config.cache_clear()
+    get_delivery_config.cache_clear()
     reset_clients()
     reset_database()
     reset_limiters()

@@ -266,6 +266,7 @@ def test_a_running_million_row_export_reports_a_rising_percentage_and_stops_with
     # When the loop hands the export to the worker
     assert loop.poll_once() == 1
     stopped_after = time.monotonic() - cancelled_at[0]
+    print(f"cancel to stop: {stopped_after:.2f} s")
     # Then the percentage rose with the rows against the 1,000,000 counted at the start, with an estimated finish
     running = [entry for entry in seen if entry[0] == "running"]
     assert [(rows, pct) for _, rows, pct, _ in running[:3]] == [(50_000, 5), (100_000, 10), (150_000, 15)]

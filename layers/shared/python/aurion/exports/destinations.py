@@ -40,10 +40,16 @@ from aurion.models.destinations import (
     EmailDestinationCreate,
     WebhookDestinationCreate,
 )
+from aurion.responses import error_response
 from aurion.timefmt import iso_z
 
 CREATED_RESPONSES: dict[int, OpenAPIResponse] = {201: {"description": "The new destination (and a webhook's secret)"}}
 DELETED_RESPONSES: dict[int, OpenAPIResponse] = {204: {"description": "Deleted (no body)", "content": {}}}
+# The 200 is spelled out: a route's own responses replace the one its return type would document.
+VERIFY_RESPONSES: dict[int, OpenAPIResponse] = {
+    200: {"description": "The destination, now verified", "content": {"application/json": {"model": Destination}}},
+    409: error_response("Nothing to verify: a webhook, or an address already verified"),
+}
 DELIVERY_LOG_LIMIT = 200
 
 _COLUMNS = """

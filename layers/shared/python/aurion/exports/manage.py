@@ -27,7 +27,12 @@ from aurion.exports.storage import exports_bucket
 from aurion.models.exports import ExportItem
 from aurion.responses import error_response
 
+# The 200 is spelled out: a route's own responses replace the one its return type would document.
 CANCEL_RESPONSES: dict[int, OpenAPIResponse] = {
+    200: {
+        "description": "The export: cancelled (it was queued), or still running until its next checkpoint",
+        "content": {"application/json": {"model": ExportItem}},
+    },
     409: error_response("The export has already finished (succeeded, failed, cancelled or deleted)"),
 }
 DELETE_RESPONSES: dict[int, OpenAPIResponse] = {

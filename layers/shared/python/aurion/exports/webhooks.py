@@ -96,7 +96,7 @@ def check_webhook_url(url: str, *, allow_private: bool, resolve: bool = True) ->
     else:
         try:
             infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
-        except OSError:
+        except (OSError, UnicodeError):  # UnicodeError: a label the IDNA codec refuses (empty, over 63 characters)
             raise UnsafeWebhookUrl("The webhook host does not resolve") from None
         addresses = sorted({str(info[4][0]) for info in infos})
     if not allow_private:
