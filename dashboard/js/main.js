@@ -122,6 +122,8 @@ async function render(event) {
     ),
   );
   clear(app, header, navigation(session, path, range), rangePicker(path, range), main);
+  // On a phone the navigation scrolls sideways: keep the current page's link in sight.
+  app.querySelector('nav a[aria-current="page"]')?.scrollIntoView({ block: "nearest", inline: "nearest" });
   document.title = `${page ? page.title : "Not found"} · Aurion Analytics`;
   if (!page) {
     main.append(h("h1", {}, "Not found"), h("p", { class: "empty" }, `There is no page “${path}”.`));

@@ -83,16 +83,16 @@ export async function exportsPage(main, { range }) {
       if (!data.exports.length) return empty(body, "No export in the last 24 hours: create one above.");
       body.append(table([
         { key: "created_at", label: "Created", format: when },
-        { key: "format", label: "Format" },
-        { key: "scope", label: "Scope" },
-        { key: "start_date", label: "Period", format: (value, row) => `${value} – ${row.end_date}` },
         { key: "status", label: "Status", format: (value, row) => h("span", { class: `status ${value}`, dataset: { status: row.export_id } }, value, row.failure_reason ? ` (${row.failure_reason})` : "") },
         { key: "rows_written", label: "Rows", numeric: true, format: (value, row) => row.status === "succeeded" ? count(row.row_count) : value === null ? "—" : `${count(value)} so far` },
-        { key: "size_bytes", label: "Size", numeric: true, format: bytes },
         { key: "export_id", label: "Actions", format: (id, row) => h("span", { class: "actions" },
           row.status === "succeeded" ? action("Download", () => download(id)) : null,
           ACTIVE.includes(row.status) ? action("Cancel", async () => { await request(`/api/v1/analytics/exports/${id}/cancel`, { method: "POST" }); refreshList(); }) : null,
           !ACTIVE.includes(row.status) && row.status !== "deleted" ? action("Delete", async () => { await request(`/api/v1/analytics/exports/${id}`, { method: "DELETE" }); refreshList(); }) : null) },
+        { key: "format", label: "Format" },
+        { key: "scope", label: "Scope" },
+        { key: "start_date", label: "Period", format: (value, row) => `${value} – ${row.end_date}` },
+        { key: "size_bytes", label: "Size", numeric: true, format: bytes },
       ], data.exports, { caption: "Exports", testid: "exports-table" }));
       if (!stopped && data.exports.some((item) => ACTIVE.includes(item.status))) timer = setTimeout(() => refreshList(true), POLL_MS);
     };
