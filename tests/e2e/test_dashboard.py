@@ -474,3 +474,51 @@ def test_served_from_another_origin_the_page_calls_the_api_through_cors(stack, p
     assert PROBLEMS[id(page)] == []
     overview = stack.api("/api/v2/analytics/conversations/overview", session["token"], **v2_range())
     assert _kpi(page, "total_conversations") == count(overview["total_conversations"])
+
+
+# Text colour against the first opaque background behind it, as the browser computed them.
+COLOURS = """selectors => selectors.flatMap(selector => [...document.querySelectorAll(selector)].slice(0, 3).map(el => {
+  const rgb = value => (value.match(/[\\d.]+/g) || []).map(Number);
+  let back = el, background = [0, 0, 0, 0];
+  while (back && (background = rgb(getComputedStyle(back).backgroundColor)).length === 4 && background[3] === 0) {
+    back = back.parentElement;
+  }
+  return { selector, text: rgb(getComputedStyle(el).color), background: back ? background : [255, 255, 255] };
+}))"""
+TEXT = [
+    "nav a",
+    'nav a[aria-current="page"]',
+    ".kpi-label",
+    ".kpi-value",
+    ".kpi-change.good",
+    ".kpi-change.bad",
+    ".note",
+    "th",
+    "td",
+    ".bar-label",
+    "button",
+    "header.top .brand",
+    "label",
+]
+
+
+def _luminance(rgb: list[float]) -> float:
+    def channel(value: float) -> float:
+        value /= 255
+        return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = (channel(value) for value in rgb[:3])
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def test_text_is_readable_wcag_aa_contrast(stack, pages):
+    # Given the conversations page, with every kind of text it has
+    page = pages("desktop")
+    _sign_in(page, stack, "acme", "tenant_admin")
+    measured = page.evaluate(COLOURS, TEXT)
+    assert {item["selector"] for item in measured} == set(TEXT)
+    # Then each is at least 4.5:1 against its background (WCAG 2 AA for normal text)
+    for item in measured:
+        lighter, darker = sorted((_luminance(item["text"]), _luminance(item["background"])), reverse=True)
+        ratio = (lighter + 0.05) / (darker + 0.05)
+        assert ratio >= 4.5, (item, round(ratio, 2))
