@@ -1,9 +1,10 @@
 """Cold starts stay cheap: importing a function's handler module loads no library it does not need at once.
 
-openpyxl (with lxml) and fpdf2 (with Pillow) only when the worker writes an Excel or PDF file; boto3 only when an
-export touches S3 or SQS; redis only when a request is counted in Redis (a phone search, an API key; `limits`,
-no longer used, must not come back); the X-Ray SDK only where tracing is on (in Lambda: aurion.tracing). Each
-function is imported in a fresh interpreter, as a Lambda cold start does (local/bench/cold_start.py times them).
+fpdf2 (with Pillow) only when the worker writes a PDF file (openpyxl and lxml are no runtime dependency now);
+boto3 only when an export touches S3 or SQS; redis only when a request is counted in Redis (a phone search, an
+API key; `limits`, no longer used, must not come back); the X-Ray SDK only where tracing is on (in Lambda:
+aurion.tracing). Each function is imported in a fresh interpreter, as a Lambda cold start does
+(local/bench/cold_start.py times them).
 """
 
 from __future__ import annotations
@@ -54,5 +55,5 @@ def test_importing_the_handler_loads_no_heavy_library(logical_id, spec):
 
 
 def test_the_probe_sees_a_library_that_is_loaded():
-    # The check itself can fail: the Excel writer's module does load openpyxl
-    assert "openpyxl" in _loaded_at_import("aurion.exports.writers.xlsx")
+    # The check itself can fail: the PDF writer's module does load fpdf2
+    assert "fpdf" in _loaded_at_import("aurion.exports.writers.pdf")

@@ -224,7 +224,7 @@ def _about(job: ExportJob, generated_at: datetime, datasets: list[str]) -> dict[
 def write_file(out: Any, ctx: DatasetContext, config: ExportConfig) -> int:
     """Write the export's file in its format; returns the number of data rows written."""
     job, generated_at = ctx.job, clock.utcnow()
-    # The PDF and Excel writers import fpdf2 (and Pillow) and openpyxl (and lxml): only for their own format, so
+    # The PDF writer imports fpdf2 (and Pillow), the Excel writer zipfile: only for their own format, so
     # a cold start that writes CSV or JSON does not pay for them.
     if job.options.format == "pdf":
         from aurion.exports.writers.pdf import write_pdf
