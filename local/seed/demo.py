@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from local.seed.generator import connect, generate
-from local.seed.import_files import SeedImport, import_status, load_through_bucket, seed_import, write_import_file
+from local.seed.import_files import SeedImport, load_through_bucket, seed_import, write_import_file
 from local.seed.spec import PRODUCTS, TenantSpec
 
 logger = logging.getLogger("local.seed")
@@ -45,32 +45,31 @@ def demo_specs(end: datetime) -> list[TenantSpec]:
 
 
 def prepare_demo_imports(admin_url: str, *, end: datetime, directory: Path) -> list[SeedImport]:
-    """The demo tenants' import files still to load: every demo tenant that does not exist yet (by slug) is
-    provisioned and its history written as a file; a tenant whose file was not loaded to its end (the stack was
-    stopped meanwhile) gets its file again, which resumes the import at its checkpoint.
+    """The demo tenants' import files, for the stack to upload at every start: a demo tenant that does not exist
+    yet (by slug) is provisioned and its history written as a file; the file of one that exists is handed again.
 
-    Existing, loaded tenants are left as they are, whatever their data, so restarting the stack is cheap.
+    Uploaded again, a file the loader finished is recognised by its ETag and loads nothing (so every start goes
+    through the bucket, the notification, the queue and the loader at the cost of a status lookup), and one it did
+    not finish (the stack was stopped meanwhile) resumes at its checkpoint. Existing tenants are never rewritten.
     """
-    pending = []
+    files = []
     for spec in demo_specs(end):
         existing = _tenant_id(admin_url, spec.slug)
         if existing is None:
-            pending.append(write_import_file(admin_url, spec, directory))
+            files.append(write_import_file(admin_url, spec, directory))
             logger.info("demo tenant %s: history written for the bulk path", spec.slug)
             continue
         # The tenant's id, and so its import's, comes from its slug and seed: today's spec finds the earlier file.
-        # A tenant of that slug made otherwise (make seed) is not the demo's: its file is not the demo's to load.
+        # A tenant of that slug made otherwise (make seed, or before the bulk path) is not fed the demo's file.
         earlier = seed_import(spec, directory)
-        if existing != str(spec.tenant_id) or earlier is None:
-            continue
-        if (import_status(admin_url, earlier) or {}).get("status") != "completed":
-            pending.append(earlier)
-    return pending
+        if existing == str(spec.tenant_id) and earlier is not None:
+            files.append(earlier)
+    return files
 
 
 def load_demo_imports(admin_url: str, pending: list[SeedImport], resources: Any) -> list[str]:
     """Upload each file under its tenant's import prefix of the stack's bucket and wait for the loader to apply
-    it; returns what each import ended as."""
+    it (a file loaded before is done at once); returns what each import ended as."""
     done = []
     for seed in pending:
         status = load_through_bucket(admin_url, seed, resources)

@@ -170,9 +170,12 @@ def test_the_demo_tenants_are_written_once_and_an_unfinished_import_is_taken_up_
     # Then the second start takes up the same file (the same import), not a new tenant
     assert [p.spec.slug for p in first] == ["bulk-seed-restart"]
     assert [(p.path, p.import_id) for p in again] == [(first[0].path, first[0].import_id)]
-    # And once it is loaded, a start has nothing left to do
-    load_in_process(admin_url, again[0])
-    assert demo.prepare_demo_imports(admin_url, end=END, directory=tmp_path) == []
+    # And once it is loaded, a start hands the same file again, which the loader recognises and applies nothing of
+    loaded = load_in_process(admin_url, again[0])
+    third = demo.prepare_demo_imports(admin_url, end=END, directory=tmp_path)
+    assert [(p.path, p.import_id) for p in third] == [(first[0].path, first[0].import_id)]
+    assert load_in_process(admin_url, third[0]) == loaded
+    assert loaded["status"] == "completed"
     # And a tenant of that slug made otherwise (make seed, another seed) is left alone, its file not loaded into it
     delete_tenant(admin_url, spec.slug)
     seed_tenant(admin_url, replace(spec, seed=99))
