@@ -248,6 +248,12 @@ def test_phone_search_shows_the_limit_and_only_redacted_numbers(stack, pages):
     shown = page.locator('[data-testid="search-table"] td[data-key="phone_number_redacted"]').all_inner_texts()
     assert shown == [row["phone_number_redacted"] for row in answer["results"]]
     assert phone not in page.locator("main").inner_text()
+    # And a number without calls says so, still redacted
+    page.fill("#phone", "+44 7000 000000")
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_function("() => document.querySelector('#search-results .empty')?.innerText.startsWith('No call')")
+    assert page.locator('[data-testid="search-summary"]').inner_text().startswith("0 calls for ")
+    assert "7000 000000" not in page.locator("main").inner_text()
 
 
 def test_an_admin_creates_an_export_watches_it_finish_and_downloads_it(stack, pages):

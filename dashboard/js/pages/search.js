@@ -1,7 +1,7 @@
 // Phone search: rate limited per user and audited; the API redacts the numbers it answers with.
 import { request } from "../api.js";
 import { count, h, seconds, table, when } from "../dom.js";
-import { empty, panel } from "../panel.js";
+import { panel } from "../panel.js";
 import { v1Params } from "../range.js";
 
 export async function searchPage(main, { range }) {
@@ -18,7 +18,10 @@ export async function searchPage(main, { range }) {
         body.append(h("p", { dataset: { testid: "search-summary" } },
           `${count(data.total_count)} calls for `, h("code", {}, data.search_term_redacted),
           data.results.length < data.total_count ? ` (showing the first ${count(data.results.length)})` : ""));
-        if (!data.results.length) return empty(body, `No call from or to ${data.search_term_redacted} between ${range.from} and ${range.to}.`);
+        if (!data.results.length) {
+          body.append(h("p", { class: "empty" }, `No call from or to ${data.search_term_redacted} between ${range.from} and ${range.to}.`));
+          return;
+        }
         body.append(table([
           { key: "phone_number_redacted", label: "Number" },
           { key: "start_time", label: "Started", format: when },
