@@ -1,8 +1,9 @@
 """Deliveries of finished exports: queued by the worker when an export succeeds, sent by the export_delivery
 function (an SQS queue of its own, with a DLQ), one message {"delivery_id", "tenant_id"} per destination.
 
-- enqueue_deliveries runs in the worker's success transaction: the delivery rows and the messages exist together
-  or not at all (an SQS refusal rolls the success back and the export's message is retried).
+- enqueue_deliveries (aurion.exports.delivery_queue) runs in the worker's success transaction: the delivery
+  rows and the messages exist together or not at all (an SQS refusal rolls the success back and the export's
+  message is retried).
 - deliver_one sends the e-mail (SES) or the signed webhook POST with a presigned link valid until the export
   expires. A 2xx (or SES accepting the message) delivers it and resets the destination's failure count.
 - A failed attempt is recorded on the delivery (attempts, last status, last error: the log an admin reads) and the
@@ -24,8 +25,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from aurion.db import Database, Transaction, get_database
-from aurion.errors import ServiceUnavailable
+from aurion.db import Database, get_database
 from aurion.exports import clock
 from aurion.exports.aws import client
 from aurion.exports.delivery_config import DeliveryConfig, get_delivery_config
@@ -39,15 +39,6 @@ from aurion.timefmt import iso_z
 
 # Presigned with SigV4: 7 days is its limit, an export lives 24 hours.
 MAX_LINK_SECONDS = 7 * 24 * 3600
-
-INSERT_SQL = """
-INSERT INTO export_deliveries (id, tenant_id, export_id, destination_id, status, created_at)
-SELECT gen_random_uuid(), d.tenant_id, CAST(:export_id AS uuid), d.id, 'pending', :now
-FROM export_destinations d
-WHERE d.tenant_id = CAST(:tenant_id AS uuid) AND d.id = ANY (CAST(:ids AS uuid[]))
-ON CONFLICT (export_id, destination_id) DO NOTHING
-RETURNING id::text
-"""
 
 LOAD_SQL = """
 SELECT v.id::text AS delivery_id, v.status AS delivery_status, v.attempts,
@@ -86,29 +77,6 @@ SET consecutive_failures = consecutive_failures + 1,
 WHERE id = CAST(:destination_id AS uuid) AND tenant_id = CAST(:tenant_id AS uuid)
 RETURNING enabled
 """
-
-
-def enqueue_deliveries(
-    tx: Transaction, tenant_id: str, export_id: str, destination_ids: list[str], now: datetime
-) -> int:
-    """Create the pending deliveries of a succeeded export and queue them; returns how many were queued."""
-    if not destination_ids:
-        return 0
-    ids = [row["id"] for row in tx.all(INSERT_SQL, tenant_id=tenant_id, export_id=export_id, ids=destination_ids,
-                                       now=now)]  # fmt: skip
-    if not ids:
-        return 0
-    queue = get_delivery_config().require_queue()
-    entries = [
-        {"Id": str(index), "MessageBody": json.dumps({"delivery_id": delivery_id, "tenant_id": tenant_id})}
-        for index, delivery_id in enumerate(ids)
-    ]
-    sqs = client("sqs")
-    for start in range(0, len(entries), 10):  # SendMessageBatch takes 10 at most
-        result = sqs.send_message_batch(QueueUrl=queue, Entries=entries[start : start + 10])
-        if result.get("Failed"):
-            raise ServiceUnavailable("Could not queue the export's deliveries")
-    return len(ids)
 
 
 def _payload(row: dict[str, Any], link: str) -> dict[str, Any]:

@@ -37,7 +37,7 @@ from aurion.errors import ServiceUnavailable
 from aurion.exports import clock
 from aurion.exports.config import ExportConfig, get_export_config
 from aurion.exports.datasets import build_datasets
-from aurion.exports.delivery import enqueue_deliveries
+from aurion.exports.delivery_queue import enqueue_deliveries
 from aurion.exports.formats import CONTENT_TYPES, SCOPE_LABELS, download_filename, file_extension
 from aurion.exports.job import DatasetContext, Deadline, ExportJob, ExportTimeout
 from aurion.exports.options import ExportOptions
