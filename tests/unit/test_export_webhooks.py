@@ -34,6 +34,8 @@ UNSAFE = [
     "https://[::ffff:127.0.0.1]/hook",  # IPv4-mapped loopback
     "https://user:secret@93.184.216.34/hook",  # credentials
     "https://localhost/hook",  # a name that resolves to loopback
+    "https://93.184.216.34:8443/hook",  # another port than 443
+    "https://93.184.216.34:22/hook",
 ]
 
 
@@ -44,7 +46,8 @@ def test_a_deployed_function_refuses_non_https_private_loopback_and_link_local_t
 
 
 def test_a_public_https_address_is_accepted_and_connected_to_as_checked():
-    assert check_webhook_url("https://93.184.216.34:8443/hook?x=1", allow_private=False) == ["93.184.216.34"]
+    assert check_webhook_url("https://93.184.216.34/hook?x=1", allow_private=False) == ["93.184.216.34"]
+    assert check_webhook_url("https://93.184.216.34:443/hook", allow_private=False) == ["93.184.216.34"]
 
 
 def test_only_the_explicit_local_setting_allows_a_local_http_receiver():

@@ -69,10 +69,10 @@ def _private(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
 
 
 def check_webhook_url(url: str, *, allow_private: bool, resolve: bool = True) -> list[str]:
-    """Refuse what is not https:// (http:// only when private targets are allowed: a local receiver), carries
-    credentials, or names (or resolves to) a loopback, private, link-local or otherwise non-public address.
-    Returns the addresses the host resolved to (the caller connects to one of them, so a second lookup cannot
-    swap in another: DNS rebinding)."""
+    """Refuse what is not https:// on port 443 (http:// and other ports only when private targets are allowed: a
+    local receiver), carries credentials, or names (or resolves to) a loopback, private, link-local or otherwise
+    non-public address. Returns the addresses the host resolved to (the caller connects to one of them, so a
+    second lookup cannot swap in another: DNS rebinding)."""
     parts = urlsplit(url)
     allowed = ("https", "http") if allow_private else ("https",)
     if parts.scheme not in allowed:
@@ -85,6 +85,10 @@ def check_webhook_url(url: str, *, allow_private: bool, resolve: bool = True) ->
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
         raise UnsafeWebhookUrl("The webhook URL has an invalid port") from None
+    # The functions' security group lets TLS out on 443 only; refusing other ports also keeps the URL from probing
+    # services of a public host.
+    if not allow_private and port != 443:
+        raise UnsafeWebhookUrl("The webhook URL must use port 443")
     try:
         literal: ipaddress.IPv4Address | ipaddress.IPv6Address | None = ipaddress.ip_address(parts.hostname)
     except ValueError:
