@@ -33,6 +33,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
+from typing import Any
 from urllib.parse import quote, urlparse, urlunparse
 
 from pg8000.exceptions import DatabaseError, InterfaceError
@@ -196,11 +197,21 @@ def migrate_dev_database(admin_url: str) -> str:
     return _replace_credentials(admin_url, APP_ROLE, password)
 
 
-def seed_demo_tenants(admin_url: str) -> None:
-    from local.seed.demo import ensure_demo_tenants  # owned by the data generator; imported only when needed
+def prepare_demo_tenants(admin_url: str) -> list[Any]:
+    """The demo tenants' import files (local/seed/demo.py): the absent tenants provisioned, their history written."""
+    from local.seed.demo import prepare_demo_imports  # owned by the data generator; imported only when needed
 
-    result = ensure_demo_tenants(admin_url, end=datetime.now(UTC))
-    _say(f"demo tenants: {result if result is not None else 'ready'}")
+    files = prepare_demo_imports(admin_url, end=datetime.now(UTC), directory=LOCAL_DIR / "demo-imports")
+    _say(f"demo tenants: {', '.join(f.spec.slug for f in files) or 'none'} through the bulk path")
+    return files
+
+
+def load_demo_tenants(admin_url: str, pending: list[Any], resources: Any) -> None:
+    """Through the bulk path, as a helpdesk's history: uploaded to the import bucket, applied by the loader."""
+    from local.seed.demo import load_demo_imports
+
+    if pending:
+        _say(f"demo tenants imported: {'; '.join(load_demo_imports(admin_url, pending, resources))}")
 
 
 def start_moto(stack: ExitStack) -> str:
@@ -234,6 +245,7 @@ def _ready_banner(url: str) -> str:
     return "\n".join(
         [
             f"Aurion Analytics ready on {url}",
+            f"  dashboard: {url}/ (sign in with a demo tenant and role)",
             "  TOKEN=$(make -s token ROLE=tenant_admin TENANT=acme)",
             f'  curl -H "Authorization: Bearer $TOKEN" {url}/api/v2/analytics/conversations/teams',
             "Ctrl-C stops it.",
@@ -277,13 +289,18 @@ def run() -> None:
             if database.started_embedded:
                 stack.callback(_stop_embedded)
             app_url = migrate_dev_database(database.admin_url)
-            seed_demo_tenants(database.admin_url)
+            demo_imports = prepare_demo_tenants(database.admin_url)
 
             aws_endpoint = os.environ.get("AWS_ENDPOINT_URL") or start_moto(stack)
-            _function_environment(app_url, persistent_secret(SESSION_SECRET_FILE), aws_endpoint)
+            session_secret = persistent_secret(SESSION_SECRET_FILE)
+            _function_environment(app_url, session_secret, aws_endpoint)
             _say(f"AWS: {aws_endpoint}")
 
-            server = make_server(HOST, port, TEMPLATE, REPO_ROOT)
+            from local.dashboard_site import DashboardSite, LocalSessions
+
+            # The dashboard and its local-only sign-in, same origin as the API (never part of the deployment).
+            site = DashboardSite(sessions=LocalSessions(database.admin_url, session_secret))
+            server = make_server(HOST, port, TEMPLATE, REPO_ROOT, site=site)
             stack.callback(server.server_close)
             # What SQS's event source mapping and EventBridge do in AWS: queue -> worker, scheduler every minute.
             # Through the gateway's runtime, so the worker never shares the database connection with a request.
@@ -300,10 +317,16 @@ def run() -> None:
             import_loop = ImportLoop.start(aws_endpoint, invoke=server.gateway.runtime.invoke)
             stack.callback(import_loop.stop)
             _say(f"imports: bucket {import_loop.resources.bucket} -> queue polled into the loader (make import)")
+            # Before the aggregator's first run, so the dashboards show the demo tenants at once.
+            load_demo_tenants(database.admin_url, demo_imports, import_loop.resources)
+            from local.aggregator_loop import AggregatorLoop  # rollups: dispatcher -> queue -> worker
+
+            aggregator_loop = AggregatorLoop.start(aws_endpoint, invoke=server.gateway.runtime.invoke)
+            stack.callback(aggregator_loop.stop)
             period = rate_period_s(TEMPLATE, AGGREGATOR_FUNCTION)
             aggregator = RateSchedule.start(AGGREGATOR_FUNCTION, period, server.gateway.runtime.invoke)
             stack.callback(aggregator.stop)
-            _say(f"rollups: aggregator now and every {period / 60:.0f} minutes")
+            _say(f"rollups: dispatcher now and every {period / 60:.0f} minutes -> queue polled into the worker")
             for function, error in server.gateway.runtime.warm().items():
                 _say(f"warning: {function} does not start yet (its requests will answer 502): {error}")
             thread = server.serve_in_thread()

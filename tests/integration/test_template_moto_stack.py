@@ -166,12 +166,27 @@ def test_the_stack_deploys_from_nothing_with_its_network_database_cache_and_secr
     lambda_client = boto3.client("lambda", region_name=REGION)
     ec2 = boto3.client("ec2", region_name=REGION)
     (vpc,) = [vpc["VpcId"] for vpc in ec2.describe_vpcs()["Vpcs"] if not vpc.get("IsDefault")]
-    private = {
-        subnet["SubnetId"] for subnet in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"]
-    }
+    subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"]
+    named = {tag["Value"].rsplit("-", 1)[-1]: subnet["SubnetId"] for subnet in subnets for tag in subnet.get("Tags", [])
+             if tag["Key"] == "Name"}  # fmt: skip
+    private = {named["a"], named["b"]}
     functions = lambda_client.list_functions()["Functions"]
     assert len(functions) == len([name for name in created if name.endswith("Function")])
-    assert all(set(function["VpcConfig"]["SubnetIds"]) == private for function in functions)
+    # every function in the two private subnets, which have no route out, except the export delivery function:
+    # the only one in the subnet routed to the NAT gateway (its way to SES and the webhooks)
+    delivery = [f for f in functions if "ExportDeliveryFunction" in f["FunctionName"]]
+    others = [f for f in functions if f not in delivery]
+    assert all(set(function["VpcConfig"]["SubnetIds"]) == private for function in others)
+    assert [set(function["VpcConfig"]["SubnetIds"]) for function in delivery] == [{named["delivery"]}]
+    # (moto lists no associations of a CloudFormation-made route table: the tables are told by their logical id)
+    tables = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["RouteTables"]
+    routes_out = {
+        tag["Value"]: route.get("NatGatewayId") or route.get("GatewayId")
+        for table in tables for tag in table.get("Tags", []) if tag["Key"] == "aws:cloudformation:logical-id"
+        for route in table["Routes"] if route.get("DestinationCidrBlock") == "0.0.0.0/0"
+    }  # fmt: skip
+    assert set(routes_out) == {"DeliveryRouteTable", "PublicRouteTable"}
+    assert routes_out["DeliveryRouteTable"].startswith("nat-")
     # verified TLS through the proxy, the shared cache over TLS, the session key told to the authorizer alone
     environments = {f["FunctionName"]: f["Environment"]["Variables"] for f in functions}
     assert all(env["DB_SSL_MODE"] == "verify-full" and env["DB_HOST"] for env in environments.values())

@@ -14,6 +14,8 @@ from tests.support.sam_template import transformed
 # Every function: CloudWatch Logs, X-Ray segments and its VPC network interfaces (they grant no data access).
 COMMON_MANAGED = {"AWSLambdaBasicExecutionRole", "AWSXrayWriteOnlyAccess", "AWSLambdaVPCAccessExecutionRole"}
 DB = ("secretsmanager:GetSecretValue", "AppDbSecret|DbSecretArn")
+WEBHOOK_KEY = ("secretsmanager:GetSecretValue", "WebhookKeySecret")
+SES_SENDER = "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/${ExportEmailSender}"
 
 
 def consumes(queue: str) -> set[tuple[str, str]]:
@@ -33,7 +35,9 @@ EXPECTED: dict[str, tuple[set[str], set[tuple[str, str]]]] = {
         set(),
         {
             DB,
+            WEBHOOK_KEY,
             ("sqs:SendMessage", "ExportQueue"),
+            ("sqs:SendMessage", "ExportDeliveryQueue"),
             ("s3:GetObject", "${ExportsBucket.Arn}/exports/*"),
             ("s3:DeleteObject", "${ExportsBucket.Arn}/exports/*"),
         },
@@ -45,8 +49,21 @@ EXPECTED: dict[str, tuple[set[str], set[tuple[str, str]]]] = {
             ("s3:PutObject", "${ExportsBucket.Arn}/exports/*"),
             ("s3:AbortMultipartUpload", "${ExportsBucket.Arn}/exports/*"),
             ("sqs:ChangeMessageVisibility", "ExportQueue"),
+            ("sqs:SendMessage", "ExportDeliveryQueue"),
         }
         | consumes("ExportQueue"),
+    ),
+    # Deliveries: presigned links to export files, e-mail as the configured sender identity only, and the webhook key.
+    "ExportDeliveryFunction": (
+        set(),
+        {
+            DB,
+            WEBHOOK_KEY,
+            ("sqs:ChangeMessageVisibility", "ExportDeliveryQueue"),
+            ("s3:GetObject", "${ExportsBucket.Arn}/exports/*"),
+            ("ses:SendEmail", SES_SENDER),
+        }
+        | consumes("ExportDeliveryQueue"),
     ),
     "ExportSchedulerFunction": (set(), {DB, ("sqs:SendMessage", "ExportQueue")}),
     # The rollup dispatcher queues jobs on its queue only; the worker consumes them and shortens a busy retry.
