@@ -326,6 +326,40 @@ def test_a_large_load_leaves_the_planner_statistics_current(ingest_db, owner_con
         assert (table, int(reltuples), changed) == (table, rows, 0)
 
 
+def last_analyze(owner, table: str) -> object:
+    return owner.run("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = :t", t=table)[0][0]
+
+
+def planned_rows(owner, table: str, tenant: str) -> float | None:
+    """The planner's count of the tenant's rows: its tenant_id frequency among the common values, times the table's."""
+    return owner.run(
+        "SELECT s.most_common_freqs[array_position(CAST(CAST(s.most_common_vals AS text) AS uuid[]), "
+        "CAST(:tenant AS uuid))] * c.reltuples FROM pg_stats AS s JOIN pg_class AS c ON c.relname = s.tablename "
+        "WHERE s.schemaname = 'public' AND s.tablename = :t AND s.attname = 'tenant_id'",
+        t=table,
+        tenant=str(tenant),
+    )[0][0]
+
+
+def test_a_load_adding_a_tenth_or_less_to_the_tenants_counted_rows_leaves_that_table_unanalyzed(
+    ingest_db, owner_conn, build
+):
+    # Given a tenant whose 200 conversations the planner's statistics count (a first load analyzed them)
+    tenant = build.tenant()
+    events = HelpdeskEvents(tenant)
+    load_file(ingest_db, import_file(tenant), lines(io.BytesIO(ndjson(history(events, 200)))), analyze_after_rows=20)
+    assert planned_rows(owner_conn, "conversations", tenant) == pytest.approx(200, rel=0.05)
+    analyzed = last_analyze(owner_conn, "conversations")
+    # When a file adds 15 conversations (7.5 % of them), more rows than the loader's threshold
+    load_file(ingest_db, import_file(tenant), lines(io.BytesIO(ndjson(history(events, 15)))), analyze_after_rows=20)
+    # Then ANALYZE left conversations alone (its statistics still count the tenant within a tenth)
+    assert last_analyze(owner_conn, "conversations") == analyzed
+    # And when a later file adds 30 more (13 % of 215), the table is analyzed again and counts them all
+    load_file(ingest_db, import_file(tenant), lines(io.BytesIO(ndjson(history(events, 30)))), analyze_after_rows=20)
+    assert last_analyze(owner_conn, "conversations") > analyzed
+    assert planned_rows(owner_conn, "conversations", tenant) == pytest.approx(245, rel=0.05)
+
+
 def test_a_contact_erased_live_stays_erased_when_an_import_brings_its_snapshot_back(ingest_db, owner_conn, build):
     # Given a contact erased through the live path (right to be forgotten)
     from aurion.ingest.consumer import consume

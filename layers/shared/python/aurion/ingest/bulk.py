@@ -15,7 +15,9 @@ the contract does not know), the chunk is applied again row by row, each in a sa
 
 The tenant must exist: when it does not, a tenant.v1 line of its own as the file's first line creates it (the
 live path applies it); otherwise the file waits (TenantUnknown, retried by the queue) as live events do.
-After the file, ANALYZE on the tables it wrote, when it wrote many rows: answers are fast at once.
+After the file, when it wrote many rows, ANALYZE on each table it wrote whose statistics it moved for the tenant
+(migration 0022: more than a tenth of the tenant's rows as the planner counts them, or a count the planner does not
+know): answers are fast at once, and a file that adds a few percent to a large tenant pays no ANALYZE.
 """
 
 from __future__ import annotations
@@ -75,7 +77,8 @@ class FileResult:
     rows_applied: int = 0
     rows_unchanged: int = 0
     rows_rejected: int = 0
-    tables: set[str] = field(default_factory=set)
+    # {table: rows this load wrote into it}
+    written: dict[str, int] = field(default_factory=dict)
 
 
 def load_file(
@@ -112,8 +115,7 @@ def load_file(
         return _totals(db, file)
     _finish(db, file, "completed", None)
     if result.rows_applied >= analyze_after_rows:
-        with ingest_transaction(db, file.tenant_id) as tx:
-            tx.execute("SELECT aurion_ingest_analyze(CAST(:tables AS text[]))", tables=sorted(result.tables))
+        _analyze(db, file.tenant_id, result.written)
     totals = _totals(db, file)
     logger.info("import file loaded", extra=_ids(file) | _counts(totals))
     return totals
@@ -204,49 +206,64 @@ def _prepared(rest: Iterator[tuple[int, bytes]], chunk_lines: int, tenant_id: st
 def _apply_chunk(db: Database, file: ImportFile, chunk: _Chunk, result: FileResult) -> None:
     try:
         with ingest_transaction(db, file.tenant_id) as tx:
-            counts, types = _merge(tx, file, chunk, isolate=False)
+            counts, written = _merge(tx, file, chunk, isolate=False)
     except DatabaseError as exc:
         if not _event_fault(exc):
             raise
         with ingest_transaction(db, file.tenant_id) as tx:
-            counts, types = _merge(tx, file, chunk, isolate=True)
+            counts, written = _merge(tx, file, chunk, isolate=True)
     read, applied, unchanged, rejected = counts
     result.rows_read += read
     result.rows_applied += applied
     result.rows_unchanged += unchanged
     result.rows_rejected += rejected
-    if applied:
-        result.tables |= set(bulk_sql.tables_of(types))
+    for table, rows in written.items():
+        result.written[table] = result.written.get(table, 0) + rows
+
+
+_ANALYZE_SQL = (
+    "SELECT aurion_ingest_analyze_changed(string_to_array(:tables, ','), CAST(string_to_array(:rows, ',') AS bigint[]))"
+)
+
+
+def _analyze(db: Database, tenant_id: str, written: dict[str, int]) -> None:
+    tables = sorted(table for table, rows in written.items() if rows)
+    if not tables:
+        return
+    with ingest_transaction(db, tenant_id) as tx:
+        tx.execute(_ANALYZE_SQL, tables=",".join(tables), rows=",".join(str(written[t]) for t in tables))
 
 
 def _merge(
     tx: Transaction, file: ImportFile, chunk: _Chunk, *, isolate: bool
-) -> tuple[tuple[int, int, int, int], set[str]]:
-    """The chunk's effects and checkpoint in `tx`: ((read, applied, unchanged, rejected), the types staged)."""
+) -> tuple[tuple[int, int, int, int], dict[str, int]]:
+    """The chunk's effects and checkpoint in `tx`: ((read, applied, unchanged, rejected), {table: rows written})."""
     rejects = list(chunk.bads)
     foreign = _foreign(tx, chunk.goods)
     rejects += sorted(foreign.items())
     staged = [good for good in chunk.goods if good.line not in foreign]
     rows = [row for good, row in zip(chunk.goods, chunk.rows, strict=True) if good.line not in foreign]
     types = {good.event.type for good in staged}
-    applied = 0
+    written: dict[str, int] = {}
     if staged:
         tx.execute(bulk_sql.CREATE_STAGE)
         tx.execute(bulk_sql.COPY_STAGE, stream=[b"".join(rows)])
         if not isolate:
-            applied = int(tx.value(bulk_sql.merge_sql(tuple(sorted(types))), tenant_id=file.tenant_id))
+            written = tx.one(bulk_sql.merge_sql(tuple(sorted(types))), tenant_id=file.tenant_id) or {}
         else:
             for good in staged:
                 tx.execute("SAVEPOINT bulk_line")
                 try:
                     sql = bulk_sql.merge_sql((good.event.type,), one_line=True)
-                    applied += int(tx.value(sql, tenant_id=file.tenant_id, line=good.line))
+                    for table, rows in (tx.one(sql, tenant_id=file.tenant_id, line=good.line) or {}).items():
+                        written[table] = written.get(table, 0) + rows
                     tx.execute("RELEASE SAVEPOINT bulk_line")
                 except DatabaseError as exc:
                     if not _event_fault(exc):
                         raise
                     tx.execute("ROLLBACK TO SAVEPOINT bulk_line")
                     rejects.append((good.line, _database_reason(exc)))
+    applied = sum(written.values())
     if applied:
         # As on the live path: a survey or call that came before its conversation of an erased contact.
         conversations = [str(good.event.data.id) for good in staged if good.event.type == "conversation.v1"]
@@ -260,7 +277,7 @@ def _merge(
         _CHECKPOINT_SQL, **_key(file), last=chunk.last_line, read=read, applied=applied, unchanged=unchanged,
         rejected=len(rejects),
     )  # fmt: skip
-    return (read, applied, unchanged, len(rejects)), types
+    return (read, applied, unchanged, len(rejects)), written
 
 
 def _foreign(tx: Transaction, goods: list[Good]) -> dict[int, str]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from functools import cache
 
 from aurion.ingest.apply import column_types, merge_insert_sql
-from aurion.ingest.entities import BY_TYPE, ENTITIES, Entity
+from aurion.ingest.entities import ENTITIES, Entity
 
 STAGE = "aurion_bulk_stage"
 
@@ -47,14 +47,15 @@ FROM aurion_ingest_foreign_ids(string_to_array(:kinds, ','), CAST(string_to_arra
 
 @cache
 def merge_sql(types: tuple[str, ...], *, one_line: bool = False) -> str:
-    """One statement merging the staged rows of these types (parents first); the rows written.
+    """One statement merging the staged rows of these types (parents first); one row: the rows written into each
+    table, in a column named after it (the loader's ANALYZE is judged per table).
 
     one_line: only the staged row of :line (the fallback that isolates a row the database refuses).
     """
     present = [entity for entity in ENTITIES if entity.type in types]
     writes = ",\n".join(f"w{i} AS ({_insert_sql(entity, one_line)})" for i, entity in enumerate(present))
-    total = " + ".join(f"(SELECT count(*) FROM w{i})" for i in range(len(present)))
-    return f"WITH {writes}\nSELECT {total} AS written"
+    counts = ", ".join(f"(SELECT count(*) FROM w{i}) AS {entity.table}" for i, entity in enumerate(present))
+    return f"WITH {writes}\nSELECT {counts}"
 
 
 def _insert_sql(entity: Entity, one_line: bool) -> str:
@@ -67,7 +68,3 @@ def _insert_sql(entity: Entity, one_line: bool) -> str:
         WHERE s.type = '{entity.type}'{only}
         ORDER BY r.id, s.source_version DESC""",
     )
-
-
-def tables_of(types: set[str]) -> list[str]:
-    return [BY_TYPE[t].table for t in BY_TYPE if t in types]
