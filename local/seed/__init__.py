@@ -5,7 +5,7 @@ Same spec and seed (and the same end instant) give byte-identical rows: every va
 hashes of (tenant, row number), generated in set-based SQL inside PostgreSQL.
 """
 
-from local.seed.demo import demo_specs, ensure_demo_tenants, load_demo_imports, prepare_demo_imports
+from local.seed.demo import demo_specs, load_demo_imports, prepare_demo_imports
 from local.seed.generator import BrokenReference, RowIdsTaken, TenantExists, delete_tenant, seed_tenant
 from local.seed.import_files import SeedImport, write_import_file
 from local.seed.spec import TenantSpec
@@ -18,7 +18,6 @@ __all__ = [
     "TenantSpec",
     "delete_tenant",
     "demo_specs",
-    "ensure_demo_tenants",
     "load_demo_imports",
     "prepare_demo_imports",
     "seed_tenant",

@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from local.seed.generator import connect, generate
+from local.seed.generator import connect
 from local.seed.import_files import SeedImport, load_through_bucket, seed_import, write_import_file
 from local.seed.spec import PRODUCTS, TenantSpec
 
@@ -86,22 +86,3 @@ def _tenant_id(admin_url: str, slug: str) -> str | None:
     finally:
         conn.close()
     return str(rows[0][0]) if rows else None
-
-
-def ensure_demo_tenants(admin_url: str, *, end: datetime) -> list[str]:
-    """Create the demo tenants that do not exist yet (by slug), the generator writing the tables directly (the
-    stack loads them through the bulk path now: prepare_demo_imports); returns the slugs it created.
-
-    Existing tenants are left as they are, whatever their data, so restarting the stack is cheap. Safe to
-    call concurrently: each tenant is created under an advisory lock, in its own transaction.
-    """
-    created = []
-    conn = connect(admin_url)
-    try:
-        for spec in demo_specs(end):
-            if generate(conn, spec, only_if_absent=True):
-                created.append(spec.slug)
-                logger.info("created demo tenant %s", spec.slug)
-    finally:
-        conn.close()
-    return created
