@@ -70,11 +70,15 @@ def _environment(variables: dict[str, str]) -> Iterator[None]:
             os.environ.pop(name, None)
 
 
-def refresh_shared_state() -> None:
-    """Forget what the layer cached from a previous environment (settings, database connection)."""
+def forget_settings() -> None:
     settings = sys.modules.get("aurion.settings")
     if settings is not None:
         settings.get_settings.cache_clear()
+
+
+def refresh_shared_state() -> None:
+    """Forget what the layer cached from a previous environment (settings, database connection)."""
+    forget_settings()
     db = sys.modules.get("aurion.db")
     if db is not None:
         db.reset_database()
@@ -86,6 +90,7 @@ class LambdaRuntime:
         self._layer_paths = layer_paths
         self._handlers: dict[str, Callable[[dict[str, Any], Any], Any]] = {}
         self._lock = threading.Lock()
+        self._last_invoked: str | None = None
 
     def _load(self, spec: FunctionSpec) -> Callable[[dict[str, Any], Any], Any]:
         for path in reversed(self._layer_paths):
@@ -119,6 +124,11 @@ class LambdaRuntime:
         """Run the function on event and return what the handler returned; its exceptions propagate."""
         spec = self._functions[logical_id]
         with self._lock, _environment(spec.environment):
+            if logical_id != self._last_invoked:
+                # The process holds every function's environment but one settings cache: the next function must
+                # read its own variables, and those a dev loop set after the previous one started (a queue URL).
+                forget_settings()
+                self._last_invoked = logical_id
             handler = self._handlers.get(logical_id)
             if handler is None:
                 handler = self._handlers[logical_id] = self._load(spec)
