@@ -10,8 +10,10 @@ from typing import Any
 import pytest
 
 from aurion.db import Database
+from aurion.exports import streaming
 from aurion.exports.datasets import DatasetContext, Deadline, ExportJob, ExportTimeout, build_datasets
 from aurion.exports.options import ExportOptions
+from aurion.exports.progress import ExportCancelled, Progress
 from aurion.exports.writers.csv import write_csv
 
 OPTIONS = ExportOptions(format="csv", scope="conversations", include_call_details=False, include_transcripts=False,
@@ -43,6 +45,12 @@ def job(tenant: uuid.UUID) -> ExportJob:
                      created_at=datetime(2026, 4, 1, tzinfo=UTC))  # fmt: skip
 
 
+def write_in_transaction(db: Database, tenant: uuid.UUID, progress: Progress) -> int:
+    with db.transaction(str(tenant)) as tx:
+        ctx = DatasetContext(tx, job(tenant), Deadline.unlimited(), progress=progress)
+        return write_csv(io.BytesIO(), build_datasets(ctx))
+
+
 def test_a_copy_that_outlasts_the_exports_time_left_is_the_exports_timeout(db, tenant):
     # Given an export with 1 ms left before its margin (checked before the COPY: still in time)
     deadline = Deadline(lambda: 20_001, margin_seconds=20)
@@ -63,3 +71,34 @@ def test_after_a_copy_the_sessions_statement_timeout_is_back(db, tenant):
         # Then every row was written and later queries run under the same timeout as before
         assert count == 3000
         assert tx.value("SELECT current_setting('statement_timeout')") == before == "20s"
+
+
+def test_a_cancel_seen_mid_copy_stops_the_server_instead_of_reading_every_row(db, build, monkeypatch):
+    # Given 80,000 conversations, and an admin's cancel seen at the 2nd checkpoint (every 500 rows)
+    tenant = build.tenant()
+    build.conn.run(
+        "INSERT INTO conversations (id, tenant_id, channel, priority, status, subject, created_at) "
+        "SELECT gen_random_uuid(), CAST(:t AS uuid), 'chat', 'low', 'open', 'row ' || n, "
+        "timestamptz '2026-03-02 00:00+00' + n * interval '1 second' FROM generate_series(1, 80000) n",
+        t=tenant,
+    )
+    seen: list[int] = []
+
+    def record(rows: int) -> None:
+        seen.append(rows)
+        if len(seen) == 2:
+            raise ExportCancelled("cancelled")
+
+    received = []
+    original = streaming._CopySink.write
+    monkeypatch.setattr(streaming._CopySink, "write", lambda self, data: (received.append(1), original(self, data)))
+    progress = Progress(record, every_rows=500, every_seconds=3600)
+    # When the dataset is written, Then the cancel stops it
+    with pytest.raises(ExportCancelled):
+        write_in_transaction(db, tenant, progress)
+    # And the server stopped sending: far fewer rows reached the worker than the COPY had
+    assert seen == [500, 1000]
+    assert len(received) < 40_000
+    # And the connection works again
+    with db.transaction(str(tenant)) as tx:
+        assert tx.value("SELECT count(*) FROM conversations") == 80_000

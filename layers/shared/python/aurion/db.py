@@ -7,6 +7,8 @@ when the next transaction begins and replaced once; errors after work has starte
 
 from __future__ import annotations
 
+import socket
+import struct
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any, TypeVar, cast
@@ -35,6 +37,7 @@ _TRANSIENT_SQLSTATES = {
 
 
 T = TypeVar("T")
+_CANCEL_REQUEST_CODE = 80877102  # the protocol's CancelRequest (1234 << 16 | 5678)
 
 
 class Transaction:
@@ -88,6 +91,21 @@ class Transaction:
         finally:
             if sock is not None:
                 sock.settimeout(before)
+
+    def cancel_running_statement(self) -> None:
+        """Ask the server to cancel this connection's running statement (a CancelRequest on a socket of its own, as
+        the protocol has it), so a COPY whose rows are no longer wanted stops instead of streaming to its end. Best
+        effort: the statement then fails with query_canceled, or ends on its own."""
+        key = self._conn._backend_key_data
+        sock = getattr(self._conn, "_usock", None)
+        if key is None or sock is None:
+            return
+        host, port = sock.getpeername()[:2]
+        try:
+            with socket.create_connection((host, port), timeout=5) as cancel:
+                cancel.sendall(struct.pack("!ii", 16, _CANCEL_REQUEST_CODE) + key)
+        except OSError as exc:
+            logger.warning("could not send the cancel request", extra={"error_type": type(exc).__name__})
 
     def server_setting(self, name: str) -> str | None:
         """A setting the server reported at connection time (server_encoding, standard_conforming_strings)."""

@@ -95,7 +95,8 @@ class _CopySink:
     """Receives COPY's rows (one write per row) and writes the file's bytes a chunk at a time.
 
     An error while writing (the upload, a cancel at a progress checkpoint, the deadline) cannot be raised inside
-    the driver's read loop: it is kept, the rest of the stream is drained, and `finish` raises it.
+    the driver's read loop: it is kept, the server is asked to cancel the COPY, the rows already on their way are
+    drained, and the error is raised once the driver returns.
     """
 
     def __init__(
@@ -126,6 +127,8 @@ class _CopySink:
                 self._flush()
         except BaseException as exc:  # kept for finish(): see the class docstring
             self.error = exc
+            # The rest of the rows are not wanted: stop the server rather than read them all.
+            self._ctx.tx.cancel_running_statement()
 
     def _flush(self) -> None:
         if not self._chunk:
@@ -179,9 +182,13 @@ class CopyRows:
         try:
             tx.copy_out(sql, sink, timeout_s=None if budget is None else budget / 1000 + _SOCKET_SLACK_S)
         except DatabaseError as exc:
+            if sink.error is not None:  # the cancel the sink sent: its own error is the reason
+                raise sink.error from None
             if budget is not None and sqlstate(exc) == "57014":
                 raise ExportTimeout(TIMEOUT_DETAIL) from exc
             raise
+        if sink.error is not None:  # the COPY ended before the cancel arrived
+            raise sink.error
         tx.execute("SELECT set_config('statement_timeout', :ms, true), set_config('TimeZone', :tz, true)",
                    ms=previous["timeout"], tz=previous["tz"])  # fmt: skip
         return sink.finish()
