@@ -24,6 +24,7 @@ from aurion.db import Database, connect_params
 from aurion.rollups import aggregator, dispatch
 from aurion.rollups.jobs import Job, parse_job
 from aurion.rollups.parts import Part, run_part
+from aurion.rollups.queue import QueueUnavailable
 from local.exports_loop import _Context
 from local.function_loader import import_function
 from tests.support import database as databases
@@ -374,6 +375,28 @@ def test_parts_whose_message_was_lost_are_queued_again_by_a_later_cycle(owner, d
     assert sorted(job.part.first for job in jobs if job.part) == sorted(p.first for p in parts if p != september)
     assert cycle.planned == 0
     assert dispatch.plan_cycle(db, now=NOW + timedelta(minutes=40))[0] == []
+
+
+def test_parts_that_could_not_be_sent_are_queued_by_the_next_cycle(owner, db, rollup_queue, fixed):
+    # Given a tenant's first rebuild planned by month while the queue refuses every message
+    tenant = tenant_with_history(Builder(owner))
+
+    def refuse(bodies):
+        raise QueueUnavailable("the queue is down")
+
+    with pytest.raises(QueueUnavailable):
+        dispatch.dispatch(db, refuse, now=NOW)
+    # When the next cycle runs, five minutes later (long before a queued part would count as stale)
+    jobs, cycle = dispatch.plan_cycle(db, now=NOW + timedelta(minutes=5))
+    # Then it queues every part of the plan, without planning it again
+    assert [job.part.first.isoformat() for job in jobs if job.part] == [
+        "2026-08-10",
+        "2026-09-01",
+        "2026-10-01",
+        "2026-11-01",
+    ]
+    assert {job.tenant_id for job in jobs} == {tenant}
+    assert cycle.planned == 0
 
 
 def test_after_a_long_gap_the_closed_days_are_split_and_the_old_change_clock_is_kept(owner, db, fixed):

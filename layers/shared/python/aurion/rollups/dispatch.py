@@ -28,7 +28,7 @@ from aurion import clock
 from aurion.db import Database
 from aurion.rollups.aggregator import CHANGE_MARGIN
 from aurion.rollups.jobs import Job
-from aurion.rollups.parts import SPLIT_AFTER_DAYS, plan_rebuild, stale_parts
+from aurion.rollups.parts import SPLIT_AFTER_DAYS, Part, mark_unsent, plan_rebuild, stale_parts
 
 DUE_SQL = """
 SELECT tenant_id::text AS tenant_id, rolled_until, planned, oldest_change
@@ -93,12 +93,27 @@ def plan_cycle(db: Database, *, now: datetime | None = None) -> tuple[list[Job],
     return jobs, cycle
 
 
+def _mark_parts_unsent(db: Database, jobs: list[Job]) -> None:
+    by_tenant: dict[str, list[Part]] = {}
+    for job in jobs:
+        if job.part is not None:
+            by_tenant.setdefault(job.tenant_id, []).append(job.part)
+    for tenant_id, parts in by_tenant.items():
+        mark_unsent(db, tenant_id, parts)
+
+
 def dispatch(db: Database, send: Callable[[Sequence[str]], None], *, now: datetime | None = None) -> Cycle:
     """Plan the cycle, queue its jobs through `send`, then record the cycle's clock."""
     started = time.perf_counter()
     as_of = (now or clock.now()).astimezone(UTC)
     jobs, cycle = plan_cycle(db, now=as_of)
-    send([job.body() for job in jobs])
+    try:
+        send([job.body() for job in jobs])
+    except Exception:
+        # Some may have been sent (a part runs idempotently twice); those that were not must not wait for the
+        # stale-part sweep: the next cycle queues every part of this one again.
+        _mark_parts_unsent(db, jobs)
+        raise
     with db.transaction(None) as tx:
         tx.execute(SAVE_CYCLE_SQL, as_of=as_of)
     return replace(cycle, total_ms=round((time.perf_counter() - started) * 1000, 1))

@@ -58,6 +58,11 @@ SELECT count(*) FILTER (WHERE done_at IS NULL) AS open, sum(days_rebuilt)::int A
 FROM rollup_parts WHERE tenant_id = CAST(:tenant_id AS uuid)
 """
 DELETE_PLAN_SQL = "DELETE FROM rollup_parts WHERE tenant_id = CAST(:tenant_id AS uuid)"
+# Parts whose messages could not be sent: the next cycle queues them, instead of waiting for them to go stale.
+UNSENT_PARTS_SQL = """
+UPDATE rollup_parts SET enqueued_at = '-infinity'
+WHERE tenant_id = CAST(:tenant_id AS uuid) AND done_at IS NULL AND first_day = ANY(CAST(:firsts AS date[]))
+"""
 # Parts queued long ago and still not done: their message went to the dead-letter queue, or was lost.
 STALE_PARTS_SQL = """
 UPDATE rollup_parts SET enqueued_at = now()
@@ -125,6 +130,12 @@ def stale_parts(db: Database, tenant_id: str, *, stale_s: float) -> list[Part]:
     with db.transaction(tenant_id) as tx:
         rows = tx.all(STALE_PARTS_SQL, tenant_id=tenant_id, stale_s=stale_s)
     return [Part(row["first_day"], row["last_day"]) for row in rows]
+
+
+def mark_unsent(db: Database, tenant_id: str, parts: list[Part]) -> None:
+    with db.transaction(tenant_id) as tx:
+        firsts = "{" + ",".join(part.first.isoformat() for part in parts) + "}"
+        tx.execute(UNSENT_PARTS_SQL, tenant_id=tenant_id, firsts=firsts)
 
 
 def run_part(db: Database, tenant_id: str, part: Part) -> PartResult:
