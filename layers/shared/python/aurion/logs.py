@@ -35,9 +35,24 @@ def scrub(text: str) -> str:
     return redact_log_line(text)
 
 
+def scrub_fields(value: Any) -> Any:
+    """Every text of a log record scrubbed, numbers left as they are: counts and durations (1,000,000 rows, a
+    lag in seconds) are not phone numbers, and a masked number made the line invalid JSON. Our phone numbers are
+    always text (E.164 strings); anything that is neither text nor a number is logged as its scrubbed str()."""
+    if isinstance(value, str):
+        return scrub(value)
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, dict):
+        return {key: scrub_fields(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [scrub_fields(item) for item in value]
+    return scrub(str(value))
+
+
 class ScrubbingFormatter(LambdaPowertoolsFormatter):
-    def format(self, record):  # type: ignore[no-untyped-def]
-        return scrub(super().format(record))
+    def serialize(self, log):  # type: ignore[no-untyped-def]
+        return super().serialize(scrub_fields(log))
 
 
 logger = Logger(service="aurion-analytics", logger_formatter=ScrubbingFormatter())
