@@ -350,7 +350,8 @@ def test_a_load_adding_a_tenth_or_less_to_the_tenants_counted_rows_leaves_that_t
     events = HelpdeskEvents(tenant)
     load_file(ingest_db, import_file(tenant), lines(io.BytesIO(ndjson(history(events, 300)))), analyze_after_rows=20)
     counted = planned_rows(owner_conn, "conversations", tenant)
-    assert counted is not None and counted > 100
+    assert counted is not None
+    assert counted > 100
     analyzed = last_analyze(owner_conn, "conversations")
     # When a file adds 5 % of that count, more rows than the loader's threshold
     small = ndjson(history(events, int(counted * 0.05)))
