@@ -6,6 +6,7 @@ Each test writes an import file (NDJSON, sometimes gzip) of the live contract's 
 
 from __future__ import annotations
 
+import gc
 import gzip
 import io
 import json
@@ -296,6 +297,23 @@ def test_a_corrupt_gzip_file_fails_after_the_lines_it_could_read(ingest_db, owne
     error = owner_conn.run("SELECT error FROM import_files WHERE import_id = :i", i=file.import_id)[0][0]
     assert error == "the file cannot be read: EOFError"
     assert 0 < result.rows_applied < 1203
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_load_leaves_the_cyclic_garbage_collector_as_it_found_it(ingest_db, build, enabled):
+    # Given the collector on (as always) or switched off by someone else
+    tenant = build.tenant()
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        # When a file with a wrong line is loaded (the loader holds the collector off while it validates)
+        body = ndjson([*history(HelpdeskEvents(tenant), 5), b"not json"])
+        result = load_file(ingest_db, import_file(tenant), lines(io.BytesIO(body)), chunk_lines=7)
+        # Then the collector is as it was, and the load as ever
+        assert gc.isenabled() is enabled
+        assert (result.status, result.rows_rejected) == ("completed", 1)
+    finally:
+        (gc.enable if was else gc.disable)()
 
 
 def test_a_large_load_leaves_the_planner_statistics_current(ingest_db, owner_conn, build):
