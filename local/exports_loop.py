@@ -76,6 +76,14 @@ def _region() -> str:
     return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "eu-west-1"
 
 
+# What ensure_export_resources puts in the process environment for the functions: a test that makes its own
+# resources forgets these first, or it would reuse the queues of a moto server that is gone.
+EXPORT_ENVIRONMENT = (
+    "EXPORTS_BUCKET", "EXPORTS_QUEUE_URL", "EXPORT_DELIVERY_QUEUE_URL", "EXPORT_EMAIL_SENDER",
+    "EXPORT_WEBHOOK_ALLOW_PRIVATE", "EXPORT_MAX_RECEIVES", "EXPORT_DELIVERY_MAX_RECEIVES",
+)  # fmt: skip
+
+
 def ensure_export_resources(endpoint_url: str | None, name: str = DEFAULT_RESOURCE) -> ExportResources:
     """Bucket, queue and DLQ (created when missing); exports EXPORTS_BUCKET and EXPORTS_QUEUE_URL."""
     import boto3

@@ -32,7 +32,7 @@ import pytest
 from aurion.exports.aws import reset_clients
 from aurion.exports.config import get_export_config
 from aurion.settings import get_settings
-from local.exports_loop import WORKER_FUNCTION, ensure_export_resources, sqs_event
+from local.exports_loop import EXPORT_ENVIRONMENT, WORKER_FUNCTION, ensure_export_resources, sqs_event
 from local.gateway import GatewayServer, make_server
 from tests.support.database import REPO
 
@@ -153,8 +153,9 @@ def stack(app_env, monkeypatch, moto_without_global_cors, dashboard_page) -> Ite
     """The local gateway over template.yaml with the dashboard's origin allowed, its exports in the moto server."""
     monkeypatch.setenv("CORS_ALLOWED_ORIGINS", dashboard_page.origin)
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_without_global_cors)
+    for name in EXPORT_ENVIRONMENT:  # made by ensure_export_resources, forgotten after the test
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("EXPORTS_BUCKET", "aurion-exports-browser")
-    monkeypatch.setenv("EXPORTS_QUEUE_URL", "")  # made by ensure_export_resources, forgotten after the test
     monkeypatch.setenv("EXPORT_MAX_RECEIVES", "3")
     resources = ensure_export_resources(moto_without_global_cors, name=f"aurion-exports-{os.getpid()}")
     _forget_cached_settings()

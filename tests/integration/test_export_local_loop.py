@@ -14,7 +14,13 @@ from moto.server import ThreadedMotoServer
 from aurion.exports.aws import reset_clients
 from aurion.exports.config import get_export_config
 from aurion.settings import get_settings
-from local.exports_loop import SCHEDULER_FUNCTION, WORKER_FUNCTION, ExportsLoop, ensure_export_resources
+from local.exports_loop import (
+    EXPORT_ENVIRONMENT,
+    SCHEDULER_FUNCTION,
+    WORKER_FUNCTION,
+    ExportsLoop,
+    ensure_export_resources,
+)
 from tests.support.api import caller_for, invoke, rest_event
 from tests.support.builders import at
 
@@ -26,8 +32,7 @@ def moto_endpoint(app_env, monkeypatch) -> Iterator[str]:
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"
     # ensure_export_resources sets these for the functions; monkeypatch puts the old values back afterwards
-    for name in ("EXPORTS_BUCKET", "EXPORTS_QUEUE_URL", "EXPORT_MAX_RECEIVES", "EXPORT_DELIVERY_QUEUE_URL",
-                 "EXPORT_EMAIL_SENDER", "EXPORT_WEBHOOK_ALLOW_PRIVATE", "EXPORT_DELIVERY_MAX_RECEIVES"):  # fmt: skip
+    for name in EXPORT_ENVIRONMENT:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
     monkeypatch.setenv("EXPORT_RETRY_BASE_SECONDS", "0")

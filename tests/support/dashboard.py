@@ -31,7 +31,7 @@ from aurion.exports.config import get_export_config
 from aurion.ratelimit import reset_limiters
 from aurion.settings import get_settings
 from local.dashboard_site import DashboardSite, LocalSessions
-from local.exports_loop import ExportsLoop
+from local.exports_loop import EXPORT_ENVIRONMENT, ExportsLoop
 from local.gateway import GatewayResult, GatewayServer, make_server
 from local.seed import seed_tenant
 from local.seed.demo import demo_specs
@@ -149,8 +149,9 @@ def dashboard_stack(database: TestDatabase) -> Iterator[DashboardStack]:
         env.setenv("AWS_DEFAULT_REGION", REGION)
         env.setenv("AWS_ACCESS_KEY_ID", "testing")
         env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        for name in EXPORT_ENVIRONMENT:  # made by the export loop's resources
+            env.delenv(name, raising=False)
         env.setenv("EXPORTS_BUCKET", f"aurion-exports-dashboard-{os.getpid()}")
-        env.setenv("EXPORTS_QUEUE_URL", "")  # made by the export loop's resources
         env.setenv("POWERTOOLS_TRACE_DISABLED", "true")
         for name in ("DB_SECRET_ARN", "SESSION_SECRET_ARN", "REDIS_URL"):
             env.delenv(name, raising=False)
