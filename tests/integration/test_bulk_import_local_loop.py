@@ -9,7 +9,6 @@ from collections.abc import Iterator
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from aurion.ingest.bulk_queue import reset_clients
 from aurion.settings import get_settings
@@ -17,25 +16,19 @@ from local import import_loop
 from local.import_loop import ImportLoop, ensure_import_resources, upload
 from tests.support.api import caller_for, get
 from tests.support.ingest_events import HelpdeskEvents
+from tests.support.moto_server import moto_server
 
 
 @pytest.fixture
 def moto_endpoint(app_env, monkeypatch, tmp_path) -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(name, "testing")
     # Never the checkout's .local/imports.json: a `make run` of this checkout may be using it.
     monkeypatch.setattr(import_loop, "STATE_FILE", tmp_path / "imports.json")
-    get_settings.cache_clear()
-    reset_clients()
-    yield endpoint
-    reset_clients()
-    get_settings.cache_clear()
-    server.stop()
+    with moto_server(monkeypatch) as endpoint:
+        get_settings.cache_clear()
+        reset_clients()
+        yield endpoint
+        reset_clients()
+        get_settings.cache_clear()
 
 
 def test_the_resources_are_created_once_with_the_templates_dead_letter_policy(moto_endpoint):

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pg8000.native
 import pytest
-from moto.server import ThreadedMotoServer
 
 from aurion.db import connect_params
 from aurion.ingest.bulk_queue import reset_clients
@@ -28,6 +27,7 @@ from local.seed import TenantSpec, delete_tenant, seed_tenant
 from local.seed.__main__ import seed_through_import
 from local.seed.demo import load_demo_imports
 from local.seed.import_files import load_in_process, write_import_file
+from tests.support.moto_server import moto_server
 
 END = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 SPEC = TenantSpec(slug="bulk-seed", conversations=400, calls=120, days=20, seed=5, end=END, replace=True)
@@ -117,21 +117,14 @@ def _renamed(path: Path, name: str) -> Path:
 
 @pytest.fixture
 def moto_endpoint(app_env, monkeypatch, tmp_path) -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(name, "testing")
     # Never the checkout's .local/imports.json: a `make run` of this checkout may be using it.
     monkeypatch.setattr(import_loop, "STATE_FILE", tmp_path / "imports.json")
-    get_settings.cache_clear()
-    reset_clients()
-    yield endpoint
-    reset_clients()
-    get_settings.cache_clear()
-    server.stop()
+    with moto_server(monkeypatch) as endpoint:
+        get_settings.cache_clear()
+        reset_clients()
+        yield endpoint
+        reset_clients()
+        get_settings.cache_clear()
 
 
 def test_a_demo_tenant_is_uploaded_to_the_bucket_and_applied_by_the_stacks_loop(admin_url, moto_endpoint, tmp_path):

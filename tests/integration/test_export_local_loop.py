@@ -9,7 +9,6 @@ from collections.abc import Iterator
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from aurion.exports.aws import reset_clients
 from aurion.exports.config import get_export_config
@@ -23,24 +22,20 @@ from local.exports_loop import (
 )
 from tests.support.api import caller_for, invoke, rest_event
 from tests.support.builders import at
+from tests.support.moto_server import moto_server
 
 
 @pytest.fixture
 def moto_endpoint(app_env, monkeypatch) -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
     # ensure_export_resources sets these for the functions; monkeypatch puts the old values back afterwards
     for name in EXPORT_ENVIRONMENT:
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
     monkeypatch.setenv("EXPORT_RETRY_BASE_SECONDS", "0")
-    get_settings.cache_clear()
-    get_export_config.cache_clear()
-    reset_clients()
-    yield endpoint
-    server.stop()
+    with moto_server(monkeypatch) as endpoint:
+        get_settings.cache_clear()
+        get_export_config.cache_clear()
+        reset_clients()
+        yield endpoint
     reset_clients()
     get_settings.cache_clear()
     get_export_config.cache_clear()

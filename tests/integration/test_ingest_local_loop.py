@@ -8,26 +8,21 @@ from collections.abc import Iterator
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from local import ingest_loop
 from local.ingest_loop import IngestLoop, ensure_ingest_resources, put_events, read_events, template_batching
 from tests.support.api import caller_for, get
 from tests.support.database import REPO
 from tests.support.ingest_events import HelpdeskEvents
+from tests.support.moto_server import moto_server
 
 
 @pytest.fixture
 def moto_endpoint(app_env, monkeypatch, tmp_path) -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
     # Never the checkout's .local/ingest.json: a `make run` of this checkout may be using it.
     monkeypatch.setattr(ingest_loop, "STATE_FILE", tmp_path / "ingest.json")
-    yield endpoint
-    server.stop()
+    with moto_server(monkeypatch) as endpoint:
+        yield endpoint
 
 
 def queue_depth(endpoint: str, url: str) -> int:

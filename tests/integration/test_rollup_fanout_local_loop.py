@@ -9,24 +9,19 @@ from datetime import timedelta
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 import aurion.rollups.worker
 from aurion.rollups.jobs import Job
 from local.aggregator_loop import AggregatorLoop, ensure_aggregator_resources, template_queue
+from tests.support.moto_server import moto_server
 
 
 @pytest.fixture
 def moto_endpoint(app_env, monkeypatch) -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
     monkeypatch.delenv("AGGREGATOR_QUEUE_URL", raising=False)
     monkeypatch.setattr(aurion.rollups.worker, "_database", None)
-    yield endpoint
-    server.stop()
+    with moto_server(monkeypatch) as endpoint:
+        yield endpoint
 
 
 def test_the_queue_is_created_once_with_the_templates_dead_letter_policy(moto_endpoint):
