@@ -96,6 +96,7 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("post", f"{V1}/exports/{{export_id}}/cancel"): ("cancelExport", "Exports"),
     ("delete", f"{V1}/exports/{{export_id}}"): ("deleteExport", "Exports"),
     ("get", f"{V1}/export/{{export_id}}/download"): ("downloadExport", "Exports"),
+    ("get", f"{V1}/export/{{export_id}}/link"): ("openExportDownloadLink", "Exports"),
     ("get", f"{V1}/export-schedules"): ("listExportSchedules", "Export schedules"),
     ("post", f"{V1}/export-schedules"): ("createExportSchedule", "Export schedules"),
     ("get", f"{V1}/export-schedules/{{schedule_id}}"): ("getExportSchedule", "Export schedules"),
@@ -214,6 +215,10 @@ def build_document() -> tuple[dict[str, Any], list[str]]:
     for method, path in API_KEY_ROUTES:
         if method.lower() in paths.get(path, {}):
             _accept_api_keys(paths[path][method.lower()])
+    for route in model.routes:
+        if route.authorizer is None and route.method.lower() in paths.get(route.resource, {}):
+            # A route without the authorizer (the delivered download link): its query token is the credential.
+            paths[route.resource][route.method.lower()]["security"] = []
     problems += _name_operations(paths)
     served = {(method, path) for path, operations in paths.items() for method in operations}
     problems += [f"template.yaml routes {m.upper()} {p} to a function without it" for m, p in template_routes - served]

@@ -294,6 +294,8 @@ def run() -> None:
             aws_endpoint = os.environ.get("AWS_ENDPOINT_URL") or start_moto(stack)
             session_secret = persistent_secret(SESSION_SECRET_FILE)
             _function_environment(app_url, session_secret, aws_endpoint)
+            # Delivered e-mails and webhooks link to this gateway's tokenised download route.
+            os.environ.setdefault("EXPORT_LINK_BASE_URL", f"http://{HOST}:{port}")
             _say(f"AWS: {aws_endpoint}")
 
             from local.dashboard_site import DashboardSite, LocalSessions

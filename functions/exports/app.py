@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -24,6 +24,7 @@ from aurion.exports.destinations import (
     list_destinations,
     verify_destination,
 )
+from aurion.exports.download_links import LINK_RESPONSES, open_link
 from aurion.exports.manage import CANCEL_RESPONSES, DELETE_RESPONSES, cancel_export, delete_export
 from aurion.exports.requests import DOWNLOAD_RESPONSES, create_export, download_export, get_export, list_exports
 from aurion.exports.schedules import (
@@ -97,6 +98,16 @@ def delete(export_id: str) -> Response[Any]:
 @app.get(f"{BASE}/export/<export_id>/download", responses=DOWNLOAD_RESPONSES)
 def download(export_id: str) -> Response[Any]:
     return download_export(current_caller(app), export_id, accept=app.current_event.headers.get("Accept"))
+
+
+LinkToken = Annotated[str, Query(description="The token of the delivered link (e-mail, webhook download_url)")]
+
+
+# No authorizer (template.yaml): the token is the credential, for whoever received the e-mail or the webhook.
+@app.get(f"{BASE}/export/<export_id>/link", responses=LINK_RESPONSES)
+def delivered_link(export_id: str, token: LinkToken = "") -> Response[Any]:
+    request_id = (app.current_event.raw_event.get("requestContext") or {}).get("requestId")
+    return open_link(export_id, token, request_id=request_id)
 
 
 @app.post(f"{BASE}/export-schedules", responses=CREATED_RESPONSES)

@@ -37,6 +37,8 @@ from tests.support.builders import at
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "exports.md"
 REGION = "eu-west-1"
 DESTINATIONS = "/api/v1/analytics/export-destinations"
+# The API's URL the delivery function is given (the stage's in AWS, the gateway's in the dev stack).
+LINK_BASE = "http://aurion.local/dev"
 DELIVERY_ENV = (
     "EXPORT_DELIVERY_QUEUE_URL", "EXPORT_EMAIL_SENDER", "EXPORT_WEBHOOK_ALLOW_PRIVATE", "EXPORT_DELIVERY_MAX_RECEIVES",
     "EXPORT_DELIVERY_MAX_FAILURES", "EXPORT_DELIVERY_RETRY_BASE_SECONDS",
@@ -93,6 +95,7 @@ def loop(moto_endpoint, monkeypatch) -> ExportsLoop:  # noqa: F811
     for name in DELIVERY_ENV:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("EXPORT_DELIVERY_RETRY_BASE_SECONDS", "0")  # retried at once (the backoff: unit tests)
+    monkeypatch.setenv("EXPORT_LINK_BASE_URL", LINK_BASE)
     # Queues and bucket of this test's own: moto's state is the process's, other tests leave messages behind.
     resources = ensure_export_resources(moto_endpoint, name=f"aurion-exports-{uuid.uuid4().hex[:8]}")
     loop = ExportsLoop(moto_endpoint, wait_time_s=0, resources=resources)
@@ -107,6 +110,15 @@ def sent_emails() -> list[Any]:
 
 def api_call(functions, caller, method: str, path: str, body: Any = None) -> Any:
     return invoke(functions("exports"), rest_event(method, path, caller=caller, body=body))
+
+
+def download_through_link(functions, link: str) -> bytes:
+    """Open a delivered link as its recipient does: no session, the API's 302, then the presigned URL."""
+    assert link.startswith(f"{LINK_BASE}/api/v1/analytics/export/"), link
+    answer = invoke(functions("exports"), rest_event("GET", link.removeprefix(LINK_BASE)))
+    assert answer.status == 302, answer.body
+    with urllib.request.urlopen(answer.header("Location")) as response:
+        return bytes(response.read())
 
 
 def test_a_schedule_fires_and_its_email_link_downloads_the_file_and_its_webhook_is_signed_as_documented(
@@ -150,8 +162,7 @@ def test_a_schedule_fires_and_its_email_link_downloads_the_file_and_its_webhook_
     assert message.destinations["ToAddresses"] == ["Olivia.Ops@example.com"]
     assert message.source == "exports@aurion.local"
     (link,) = re.findall(r"^(http\S+)$", message.body, flags=re.M)
-    with urllib.request.urlopen(link) as response:
-        assert response.read() == stored
+    assert download_through_link(functions, link) == stored
     # And one webhook reached the receiver, signed so that the documented check accepts it (and nothing altered)
     (request,) = receiver.requests
     verify = documented_verify_signature()
@@ -162,8 +173,7 @@ def test_a_schedule_fires_and_its_email_link_downloads_the_file_and_its_webhook_
     assert not verify(secret, request["body"], timestamp, signature, now=int(timestamp) + 301)
     payload = json.loads(request["body"])
     assert (payload["type"], payload["export_id"], payload["row_count"]) == ("export.succeeded", export_id, 3)
-    with urllib.request.urlopen(payload["download_url"]) as response:
-        assert response.read() == stored
+    assert download_through_link(functions, payload["download_url"]) == stored
     # And each destination's delivery log says delivered, in one attempt
     for destination_id in ids:
         log = api_call(functions, caller, "GET", f"{DESTINATIONS}/{destination_id}/deliveries").body["deliveries"]

@@ -54,6 +54,9 @@ RECIPES: dict[tuple[str, str], Recipe] = {
     ("POST", f"{V1}/exports/{{export_id}}/cancel"): Recipe(ADMIN, success=409),
     ("DELETE", f"{V1}/exports/{{export_id}}"): Recipe(ADMIN, success=204),
     ("GET", f"{V1}/export/{{export_id}}/download"): Recipe(ADMIN, success=302),
+    # The delivered link: no session opens it, only its token (this one forged, so every caller of either tenant
+    # gets 403; a real token of tenant A never opens B's export: tests/integration/test_export_download_link.py).
+    ("GET", f"{V1}/export/{{export_id}}/link"): Recipe(frozenset(), success=403, query=f"token={'0' * 32}.{'0' * 64}"),
     ("POST", f"{V1}/export-schedules"): Recipe(ADMIN, success=201, body=SCHEDULE_BODY),
     ("GET", f"{V1}/export-schedules"): Recipe(ADMIN),
     ("GET", f"{V1}/export-schedules/{{schedule_id}}"): Recipe(ADMIN),

@@ -4,8 +4,9 @@ function (an SQS queue of its own, with a DLQ), one message {"delivery_id", "ten
 - enqueue_deliveries (aurion.exports.delivery_queue) runs in the worker's success transaction: the delivery
   rows and the messages exist together or not at all (an SQS refusal rolls the success back and the export's
   message is retried).
-- deliver_one sends the e-mail (SES) or the signed webhook POST with a presigned link valid until the export
-  expires. A 2xx (or SES accepting the message) delivers it and resets the destination's failure count.
+- deliver_one sends the e-mail (SES) or the signed webhook POST with the export's tokenised download link
+  (aurion.exports.download_links), valid until the export expires. A 2xx (or SES accepting the message)
+  delivers it and resets the destination's failure count.
 - A failed attempt is recorded on the delivery (attempts, last status, last error: the log an admin reads) and the
   message comes back after an exponential backoff (visibility change: base x 2^(attempt-1), never a sleep). On
   the queue's last receive the delivery is failed and the destination's consecutive failures go up; at
@@ -30,15 +31,12 @@ from aurion.exports import clock
 from aurion.exports.aws import client
 from aurion.exports.delivery_config import DeliveryConfig, get_delivery_config
 from aurion.exports.destinations import token_hash
+from aurion.exports.download_links import download_link
 from aurion.exports.email import send_export_ready, send_verification
-from aurion.exports.storage import presigned_download
 from aurion.exports.webhook_client import WebhookResult, post_webhook
 from aurion.exports.webhooks import destination_secret
 from aurion.logs import logger
 from aurion.timefmt import iso_z
-
-# Presigned with SigV4: 7 days is its limit, an export lives 24 hours.
-MAX_LINK_SECONDS = 7 * 24 * 3600
 
 LOAD_SQL = """
 SELECT v.id::text AS delivery_id, v.status AS delivery_status, v.attempts,
@@ -107,10 +105,10 @@ def _skip_reason(row: dict[str, Any], now: datetime) -> str | None:
     return None
 
 
-def _attempt(row: dict[str, Any], config: DeliveryConfig, now: datetime) -> WebhookResult:
-    link = presigned_download(
-        row["s3_key"], max(1, min(MAX_LINK_SECONDS, int((row["expires_at"] - now).total_seconds())))
-    )
+def _attempt(row: dict[str, Any], tenant_id: str, config: DeliveryConfig) -> WebhookResult:
+    # Not a presigned URL: that dies with this function's role session, hours before the export expires.
+    link = download_link(config.require_link_base(), config.signing_key(), row["export_id"], tenant_id,
+                         row["expires_at"])  # fmt: skip
     if row["kind"] == "webhook":
         secret = destination_secret(config.signing_key(), row["destination_id"], row["secret_salt"])
         body = json.dumps(_payload(row, link), separators=(",", ":")).encode()
@@ -142,7 +140,7 @@ def deliver_one(delivery_id: str, tenant_id: str, *, receive_count: int, databas
             tx.execute(FINISH_SQL, status="skipped", attempted=0, status_code=None, error=reason, attempt_at=None,
                        delivered_at=None, **ids)  # fmt: skip
             return "skipped"
-    result = _attempt(row, config, now)
+    result = _attempt(row, tenant_id, config)
     ok = result.ok or (row["kind"] == "email" and result.error is None)
     final = not ok and receive_count >= config.max_receives
     with db.transaction(tenant_id) as tx:

@@ -30,6 +30,8 @@ class DeliveryConfig(BaseModel):
     webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     # How long an e-mail address may take to confirm its verification token.
     verification_hours: int = Field(default=48, ge=1, le=24 * 14)
+    # The API's own URL (stage included): delivered links point at its tokenised download route.
+    link_base_url: str | None = Field(default=None, pattern=r"^https?://[^\s?#]+$")
 
     def require_queue(self) -> str:
         if not self.queue_url:
@@ -40,6 +42,11 @@ class DeliveryConfig(BaseModel):
         if not self.email_sender:
             raise ServiceUnavailable("E-mail delivery is not configured (EXPORT_EMAIL_SENDER)")
         return self.email_sender
+
+    def require_link_base(self) -> str:
+        if not self.link_base_url:
+            raise ServiceUnavailable("Delivered download links are not configured (EXPORT_LINK_BASE_URL)")
+        return self.link_base_url
 
     def signing_key(self) -> bytes:
         if self.webhook_key is None:
@@ -55,6 +62,7 @@ _ENV = {
     "EXPORT_DELIVERY_MAX_RECEIVES": "max_receives",
     "EXPORT_DELIVERY_RETRY_BASE_SECONDS": "retry_base_seconds",
     "EXPORT_WEBHOOK_TIMEOUT_SECONDS": "webhook_timeout_seconds",
+    "EXPORT_LINK_BASE_URL": "link_base_url",
 }
 
 
