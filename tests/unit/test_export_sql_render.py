@@ -7,8 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from aurion.exports.sql_render import PY_WHITESPACE
+from aurion.exports.sql_render import PY_WHITESPACE, outcomes
 from aurion.exports.streaming import inline_params
+from aurion.exports.writers import FORMULA_START
+from aurion.redaction import NO_DIGITS, PHONE_MASK
 
 
 def test_the_whitespace_sql_strips_is_every_character_python_strips():
@@ -27,3 +29,15 @@ def test_the_jobs_values_become_literals_and_format_strings_stay_as_they_are():
 def test_a_naive_instant_is_refused():
     with pytest.raises(ValueError, match="naive"):
         inline_params("SELECT :start", {"start": datetime(2026, 3, 1)})
+
+
+def test_the_phone_masks_are_their_own_csv_field():
+    # csv_value writes phone() without formula_safe: that is only sound while neither mask is empty or a formula.
+    assert all(mask and not mask.startswith(FORMULA_START) for mask in (PHONE_MASK, NO_DIGITS))
+
+
+def test_outcomes_refuse_words_that_would_need_the_formula_guard():
+    assert outcomes("CASE WHEN x THEN 'met' END", ("met", "breached")) == "CASE WHEN x THEN 'met' END"
+    for words in (("met", "-1"), ("met", ""), ("=x",)):
+        with pytest.raises(ValueError, match="formula_safe"):
+            outcomes("x", words)

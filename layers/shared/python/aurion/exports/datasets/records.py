@@ -14,6 +14,7 @@ from aurion.exports.datasets.spec import DatasetSpec
 from aurion.exports.job import DatasetContext
 from aurion.exports.options import ExportOptions
 from aurion.exports.pii import row_converter
+from aurion.exports.sql_render import FormulaFree, outcomes
 from aurion.exports.streaming import LOCAL_DAY, CopyRows, RowQuery, cursor_rows, first_rows
 from aurion.facts.sla_outcomes import FIRST_RESPONSE_MET, RESOLUTION_MET
 
@@ -36,10 +37,11 @@ TRANSCRIPT_COLUMN = Column("transcript_redacted", "text", pii="text")
 
 # One SQL source per column (datetimes as timestamptz, floats as numeric: aurion.exports.sql_render
 # renders each for the file).
+# A UUID's text (hex digits and dashes, never '' or a leading '-') needs no formula guard.
 CALLS_SELECT = (
-    "c.id::text", "c.started_at", LOCAL_DAY("c.started_at"), "c.ended_at", "c.direction",
+    FormulaFree("c.id::text"), "c.started_at", LOCAL_DAY("c.started_at"), "c.ended_at", "c.direction",
     "c.phone_number", "c.duration_seconds", "c.status", "c.outcome", "c.category", "c.first_call_resolution",
-    "c.resolution_seconds", "c.conversation_id::text",
+    "c.resolution_seconds", FormulaFree("c.conversation_id::text"),
 )  # fmt: skip
 CALLS_BODY = """
 FROM calls c
@@ -84,11 +86,11 @@ CONVERSATION_COLUMNS = (
 
 # SLA outcome per conversation and target, with the API's rule (aurion.facts.sla_outcomes): met, breached or null.
 def _sla_outcome(met: str) -> str:
-    return f"CASE ({met}) WHEN true THEN 'met' WHEN false THEN 'breached' END"
+    return outcomes(f"CASE ({met}) WHEN true THEN 'met' WHEN false THEN 'breached' END", ("met", "breached"))
 
 
 CONVERSATIONS_SELECT = (
-    "c.id::text", "c.created_at", LOCAL_DAY("c.created_at"), "c.channel", "c.priority", "c.status",
+    FormulaFree("c.id::text"), "c.created_at", LOCAL_DAY("c.created_at"), "c.channel", "c.priority", "c.status",
     "c.subject", "c.topic", "ct.email", "ct.phone", "u.name", "t.name", "c.first_response_at",
     "c.resolved_at", "c.resolved_by", "c.escalated",
     "aurion_round1(extract(epoch FROM c.first_response_at - c.created_at) / 60)",
