@@ -60,23 +60,33 @@ def phone(expression: str) -> str:
     )
 
 
+def _masked(stripped: str, formula_guard: bool) -> str:
+    """The mask of a stripped address holding an @: '***' without a domain, else its local part's first
+    character (none for an empty local part: its bytes are then the domain's and the @) + '***@' + the domain."""
+    domain = f"split_part({stripped}, '@', -1)"  # after the last @
+    initial = f"left({stripped}, 1)"
+    if formula_guard:  # the masked text starts with this character only
+        initial = f"CASE WHEN {initial} IN ({_FORMULA_STARTS}) THEN '''' || {initial} ELSE {initial} END"
+    return (
+        f"CASE WHEN {domain} = '' THEN {sql_text(EMAIL_MASK)} "
+        f"WHEN octet_length({stripped}) - octet_length({domain}) > 1 THEN {initial} || {sql_text(EMAIL_MASK + '@')} "
+        f"|| {domain} ELSE {sql_text(EMAIL_MASK + '@')} || {domain} END"
+    )
+
+
 def email(expression: str, formula_guard: bool = False) -> str:
     """mask_email: strip (Python's whitespace), split at the last @, first character + mask + domain. String
     functions, not regular expressions: this runs for every row. With formula_guard, safe_text of it: the
     guard tests the local part's first character inside, as formula_safe around the whole would evaluate it
     three times (PostgreSQL does not share common subexpressions)."""
-    # btrim with that (multi-byte) set costs ~1 µs a call: only when an end is not printable ASCII (never space).
-    stripped = (
-        f"CASE WHEN ascii({expression}) BETWEEN 33 AND 126 AND ascii(right({expression}, 1)) BETWEEN 33 AND 126 "
-        f"THEN {expression} ELSE btrim({expression}, {sql_text(PY_WHITESPACE)}) END"
-    )
-    domain = f"split_part({stripped}, '@', -1)"  # after the last @ (the whole text when there is none)
-    first = f"left({stripped}, least(1, length({stripped}) - length({domain}) - 1))"  # '' for an empty local part
-    guard = f"CASE WHEN {first} IN ({_FORMULA_STARTS}) THEN '''' ELSE '' END || " if formula_guard else ""
+    # btrim with that (multi-byte) set costs ~1 µs a call: only when an end is not printable ASCII (never space);
+    # the address is written once per branch, not inside every use of the stripped text.
     return (
         f"CASE WHEN {expression} IS NULL OR {expression} = '' THEN NULL "
-        f"WHEN strpos({expression}, '@') = 0 OR {domain} = '' THEN {sql_text(EMAIL_MASK)} "
-        f"ELSE {guard}{first} || {sql_text(EMAIL_MASK + '@')} || {domain} END"
+        f"WHEN strpos({expression}, '@') = 0 THEN {sql_text(EMAIL_MASK)} "
+        f"WHEN ascii({expression}) BETWEEN 33 AND 126 AND ascii(right({expression}, 1)) BETWEEN 33 AND 126 "
+        f"THEN {_masked(expression, formula_guard)} "
+        f"ELSE {_masked(f'btrim({expression}, {sql_text(PY_WHITESPACE)})', formula_guard)} END"
     )
 
 
@@ -127,8 +137,9 @@ def float_text(expression: str) -> str:
     """str(float(value)) of a numeric: its shortest digits, with ".0" when whole (12.5, 3.0). Exact while the
     value has at most 15 significant digits and 1e-4 <= |value| < 1e16, as every exported one (minutes rounded
     to one decimal) has."""
-    trimmed = f"trim_scale(({expression})::numeric)"
-    return f"CASE WHEN scale({trimmed}) = 0 THEN {trimmed}::text || '.0' ELSE {trimmed}::text END"
+    # A numeric sum's scale is its terms' larger one: + 0.0 gives a whole value its ".0" and leaves the rest, with
+    # the value written (and computed) once.
+    return f"(trim_scale(({expression})::numeric) + 0.0)::text"
 
 
 def typed(column: Column, source: str) -> str:
@@ -164,7 +175,12 @@ def _plain(column: Column, source: str) -> str:
 def csv_value(column: Column, source: str, flagged: str) -> str:
     """The CSV field's text (null: an empty field). Free text is raw in a flagged row, for Python to redact."""
     if column.pii == "text":
-        return f"CASE WHEN {flagged} THEN {source} ELSE {formula_safe(source)} END"
+        # formula_safe but raw when flagged: a flagged value is never '' (the flag's own column tells), so only a
+        # formula start needs the flag, which is then the only place it runs again.
+        return (
+            f"CASE WHEN left({source}, 1) IN ({_FORMULA_STARTS}) AND NOT {flagged} THEN '''' || {source} "
+            f"ELSE NULLIF({source}, '') END"
+        )
     if column.pii == "email":
         return email(source, formula_guard=True)
     value = _plain(column, source)
