@@ -100,13 +100,11 @@ def delete_tenant(admin_url: str, slug: str) -> bool:
         conn.close()
 
 
-def generate(conn: pg8000.native.Connection, spec: TenantSpec, *, only_if_absent: bool = False) -> dict[str, int]:
-    """The whole tenant in one transaction; with only_if_absent, an existing slug is left alone ({} returned)."""
+def generate(conn: pg8000.native.Connection, spec: TenantSpec) -> dict[str, int]:
+    """The whole tenant in one transaction."""
     with _transaction(conn):
         conn.run("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))", key=_LOCK_NAMESPACE + spec.slug)
         existing = conn.run("SELECT id::text FROM tenants WHERE slug = :slug", slug=spec.slug)
-        if existing and only_if_absent:
-            return {}
         if existing and not spec.replace:
             raise TenantExists(f"tenant {spec.slug!r} exists; pass --replace to recreate it")
         # Bulk load: losing the last commit on a crash is fine, waiting for each WAL flush is not.
