@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from aurion.db import Database
 from aurion.exports.datasets import DatasetContext, Deadline, ExportJob, build_datasets
 from aurion.exports.options import ExportOptions
+from aurion.exports.sql_render import LAST_SECONDS_OFFSET
 from aurion.exports.writers.csv import write_dataset_csv
 from aurion.exports.writers.json import write_json
 
@@ -140,3 +141,17 @@ def test_many_rows_cross_chunks_with_flagged_rows_in_between(db, build):
         assert by_copy == by_python
         assert by_copy.count(b"***-***-") == 4500 // 7
         assert b"0612345" not in by_copy
+
+
+def test_no_zone_has_an_offset_with_seconds_after_the_cutoff_local_iso_relies_on(db):
+    # Given PostgreSQL's own time zone data every 6 days from the cutoff to 2040 (an offset with seconds is local
+    # mean time, which lasted years, never days)
+    with db.transaction(None) as tx:
+        rows = tx.all(
+            "SELECT z.name FROM pg_timezone_names z, generate_series(CAST(:cutoff AS timestamptz), '2040-01-01', "
+            "'6 days') d WHERE z.name NOT LIKE 'posix/%' "
+            "AND extract(second FROM (d AT TIME ZONE z.name) - (d AT TIME ZONE 'UTC')) <> 0 LIMIT 1",
+            cutoff=LAST_SECONDS_OFFSET,
+        )
+    # Then no instant after it has seconds in its offset (sql_render.local_iso skips the look-up there)
+    assert rows == []

@@ -32,6 +32,9 @@ PY_WHITESPACE: Final = (
     "\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
 _MIN_PHONE_DIGITS: Final = 7  # aurion.redaction's threshold
+# No zone has had a UTC offset with seconds since Monrovia's -00:44:30 ended in January 1972 (a test asks
+# PostgreSQL's time zone data).
+LAST_SECONDS_OFFSET: Final = "1973-01-01T00:00:00Z"
 
 
 def sql_text(value: str) -> str:
@@ -127,9 +130,11 @@ def local_iso(expression: str) -> str:
     session's TimeZone set to the export's (aurion.exports.streaming), so one to_char renders it: converting
     with AT TIME ZONE and formatting the offset by hand cost a dozen zone look-ups per value."""
     offset = f"extract(timezone FROM {expression})::int"
+    # The offset is only looked up again for an instant old enough to have seconds in it.
     return (
         f"to_char({expression}, 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM') "
-        f"|| CASE WHEN {offset} % 60 <> 0 THEN ':' || lpad((abs({offset}) % 60)::text, 2, '0') ELSE '' END"
+        f"|| CASE WHEN {expression} < {sql_text(LAST_SECONDS_OFFSET)}::timestamptz AND {offset} % 60 <> 0 "
+        f"THEN ':' || lpad((abs({offset}) % 60)::text, 2, '0') ELSE '' END"
     )
 
 
