@@ -37,6 +37,24 @@ def test_a_tenant_transaction_sees_only_that_tenants_rows_even_without_a_where_c
     assert names == ["A team"]
 
 
+def test_a_query_run_by_parallel_workers_still_sees_only_the_transactions_tenant(app_db, build):
+    # Given two tenants with rows, and the tenant function the policies call marked parallel safe (0023)
+    tenant_a, tenant_b = build.tenant(), build.tenant()
+    for name in ("A1", "A2"):
+        build.team(tenant_a, name)
+    build.team(tenant_b, "B team")
+    with app_db.transaction(str(tenant_a)) as tx:
+        # When PostgreSQL is made to run the query in a parallel worker
+        tx.execute("SET LOCAL force_parallel_mode = on")
+        tx.execute("SET LOCAL parallel_setup_cost = 0")
+        tx.execute("SET LOCAL parallel_tuple_cost = 0")
+        plan = "\n".join(row["QUERY PLAN"] for row in tx.all("EXPLAIN SELECT name FROM teams"))
+        names = sorted(row["name"] for row in tx.all("SELECT name FROM teams"))
+    # Then the plan is a parallel one, and the worker saw the leader's tenant and nothing else
+    assert "Gather" in plan
+    assert names == ["A1", "A2"]
+
+
 def test_the_tenant_setting_does_not_leak_past_its_transaction(app_db, build):
     tenant = build.tenant()
     build.team(tenant, "Tier 1")
