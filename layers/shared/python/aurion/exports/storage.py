@@ -7,6 +7,8 @@ no incomplete upload is left behind (the bucket's lifecycle rule is only the saf
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import suppress
 from types import TracebackType
 from typing import Any
 
@@ -42,6 +44,11 @@ class MultipartUpload:
         self._part_size = part_size
         self._buffer = bytearray()
         self._parts: list[dict[str, Any]] = []
+        # One part goes up while the next is filled: the COPY's rows keep coming instead of waiting on S3. One
+        # at a time, so memory holds at most two parts and parts complete in order.
+        self._sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-upload")
+        self._sending: Future[None] | None = None
+        self._numbered = 0
         extra = {"ContentDisposition": content_disposition} if content_disposition else {}
         created = self._s3.create_multipart_upload(Bucket=self.bucket, Key=key, ContentType=content_type, **extra)
         self._upload_id: str | None = created["UploadId"]
@@ -70,17 +77,30 @@ class MultipartUpload:
     # -- lifecycle --
 
     def _upload_part(self, body: bytes) -> None:
-        number = len(self._parts) + 1
+        """Queue the part behind the one in flight; a failed part raises here, at the next part or at complete."""
+        self._wait_for_part()
+        number = self._numbered + 1
+        self._numbered = number
+        self._sending = self._sender.submit(self._send_part, number, body)
+
+    def _send_part(self, number: int, body: bytes) -> None:
         response = self._s3.upload_part(
             Bucket=self.bucket, Key=self.key, UploadId=self._upload_id, PartNumber=number, Body=body
         )
         self._parts.append({"ETag": response["ETag"], "PartNumber": number})
 
+    def _wait_for_part(self) -> None:
+        sending, self._sending = self._sending, None
+        if sending is not None:
+            sending.result()
+
     def complete(self) -> int:
         """Upload the last part and assemble the object; returns its size in bytes."""
-        if self._buffer or not self._parts:
+        if self._buffer or not self._numbered:
             self._upload_part(bytes(self._buffer))
             self._buffer.clear()
+        self._wait_for_part()
+        self._sender.shutdown()
         self._s3.complete_multipart_upload(
             Bucket=self.bucket, Key=self.key, UploadId=self._upload_id, MultipartUpload={"Parts": self._parts}
         )
@@ -92,6 +112,10 @@ class MultipartUpload:
             return
         upload_id, self._upload_id = self._upload_id, None
         self._buffer.clear()
+        # A part still in flight would otherwise land after the abort and keep the upload's storage alive.
+        with suppress(Exception):
+            self._wait_for_part()
+        self._sender.shutdown()
         try:
             self._s3.abort_multipart_upload(Bucket=self.bucket, Key=self.key, UploadId=upload_id)
         except Exception as exc:  # the lifecycle rule removes it within a day; the original error matters more
