@@ -10,25 +10,16 @@ from collections.abc import Iterator
 import boto3
 import pytest
 
-from aurion.ingest.bulk_queue import reset_clients
-from aurion.settings import get_settings
-from local import import_loop
 from local.import_loop import ImportLoop, ensure_import_resources, upload
 from tests.support.api import caller_for, get
 from tests.support.ingest_events import HelpdeskEvents
-from tests.support.moto_server import moto_server
+from tests.support.moto_server import import_moto_server
 
 
 @pytest.fixture
 def moto_endpoint(app_env, monkeypatch, tmp_path) -> Iterator[str]:
-    # Never the checkout's .local/imports.json: a `make run` of this checkout may be using it.
-    monkeypatch.setattr(import_loop, "STATE_FILE", tmp_path / "imports.json")
-    with moto_server(monkeypatch) as endpoint:
-        get_settings.cache_clear()
-        reset_clients()
+    with import_moto_server(monkeypatch, tmp_path) as endpoint:
         yield endpoint
-        reset_clients()
-        get_settings.cache_clear()
 
 
 def test_the_resources_are_created_once_with_the_templates_dead_letter_policy(moto_endpoint):

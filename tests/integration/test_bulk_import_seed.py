@@ -18,16 +18,13 @@ import pg8000.native
 import pytest
 
 from aurion.db import connect_params
-from aurion.ingest.bulk_queue import reset_clients
 from aurion.ingest.entities import ENTITIES
-from aurion.settings import get_settings
-from local import import_loop
 from local.import_loop import ImportLoop
 from local.seed import TenantSpec, delete_tenant, seed_tenant
 from local.seed.__main__ import seed_through_import
 from local.seed.demo import load_demo_imports
 from local.seed.import_files import load_in_process, write_import_file
-from tests.support.moto_server import moto_server
+from tests.support.moto_server import import_moto_server
 
 END = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 SPEC = TenantSpec(slug="bulk-seed", conversations=400, calls=120, days=20, seed=5, end=END, replace=True)
@@ -117,14 +114,8 @@ def _renamed(path: Path, name: str) -> Path:
 
 @pytest.fixture
 def moto_endpoint(app_env, monkeypatch, tmp_path) -> Iterator[str]:
-    # Never the checkout's .local/imports.json: a `make run` of this checkout may be using it.
-    monkeypatch.setattr(import_loop, "STATE_FILE", tmp_path / "imports.json")
-    with moto_server(monkeypatch) as endpoint:
-        get_settings.cache_clear()
-        reset_clients()
+    with import_moto_server(monkeypatch, tmp_path) as endpoint:
         yield endpoint
-        reset_clients()
-        get_settings.cache_clear()
 
 
 def test_a_demo_tenant_is_uploaded_to_the_bucket_and_applied_by_the_stacks_loop(admin_url, moto_endpoint, tmp_path):
