@@ -89,16 +89,18 @@ def test_a_cancel_seen_mid_copy_stops_the_server_instead_of_reading_every_row(db
         if len(seen) == 2:
             raise ExportCancelled("cancelled")
 
-    received = []
-    original = streaming._CopySink.write
-    monkeypatch.setattr(streaming._CopySink, "write", lambda self, data: (received.append(1), original(self, data)))
+    received: list[int] = []
+    original = streaming._CopySink.write_rows
+    monkeypatch.setattr(
+        streaming._CopySink, "write_rows", lambda self, rows: (received.append(len(rows)), original(self, rows))
+    )
     progress = Progress(record, every_rows=500, every_seconds=3600)
     # When the dataset is written, Then the cancel stops it
     with pytest.raises(ExportCancelled):
         write_in_transaction(db, tenant, progress)
     # And the server stopped sending: far fewer rows reached the worker than the COPY had
     assert seen == [500, 1000]
-    assert len(received) < 40_000
+    assert sum(received) < 40_000
     # And the connection works again
     with db.transaction(str(tenant)) as tx:
         assert tx.value("SELECT count(*) FROM conversations") == 80_000

@@ -16,6 +16,7 @@ from typing import Any, TypeVar, cast
 import pg8000.native
 from pg8000.exceptions import DatabaseError, InterfaceError
 
+from aurion.db_copy_out import rows_in_blocks
 from aurion.db_socket import open_connection
 from aurion.db_url import connect_params
 from aurion.errors import ServiceUnavailable
@@ -75,9 +76,10 @@ class Transaction:
         return int(self._conn.row_count or 0)
 
     def copy_out(self, sql: str, sink: Any, *, timeout_s: float | None) -> None:
-        """`COPY ... TO STDOUT` (no bind parameters: PostgreSQL takes none in COPY) into sink.write, called once
-        per row with that row's bytes (the protocol sends one CopyData message per row). sink.write must not
-        raise: pg8000 would stop reading mid-stream and the connection could not even roll back.
+        """`COPY ... TO STDOUT` (no bind parameters: PostgreSQL takes none in COPY) into sink.write_rows, called
+        with the next rows' bytes, a block of them at a time (aurion.db_copy_out: the protocol sends one CopyData
+        message per row). sink.write_rows must not raise: the read would stop mid-stream and the connection could
+        not even roll back.
 
         The socket waits up to timeout_s (None: no limit) instead of the query timeout: a COPY that sorts its
         rows first sends nothing for longer than any single query may take."""
@@ -86,7 +88,7 @@ class Transaction:
         if sock is not None:
             sock.settimeout(timeout_s)
         try:
-            with sql_subsegment(sql):
+            with sql_subsegment(sql), rows_in_blocks(self._conn):
                 self._conn.run(sql, stream=sink)
         finally:
             if sock is not None:

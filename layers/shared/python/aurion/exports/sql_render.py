@@ -56,8 +56,13 @@ def _digit_count(expression: str) -> str:
 
 def phone(expression: str) -> str:
     """redact_phone: the last 4 ASCII digits, or the all-stars mask; null and '' stay null (pii.py)."""
+    last4 = f"right({expression}, 4)"
+    masked4 = f"{sql_text(PHONE_MASK)} || {last4}"
     return (
         f"CASE WHEN {expression} IS NULL OR {expression} = '' THEN NULL "
+        # Nearly every number ends in 4 digits, which are then its last 4: two translates of the whole number
+        # and a third of the digits cost three times this test of its last 4 characters.
+        f"WHEN length({last4}) = 4 AND translate({last4}, '0123456789', '') = '' THEN {masked4} "
         f"WHEN {_digit_count(expression)} >= 4 THEN {sql_text(PHONE_MASK)} || right({_digits(expression)}, 4) "
         f"ELSE {sql_text(NO_DIGITS)} END"
     )

@@ -92,7 +92,7 @@ _FLAGGED = ord("1")  # the first byte of a row whose free text Python must redac
 
 
 class _CopySink:
-    """Receives COPY's rows (one write per row) and writes the file's bytes a chunk at a time.
+    """Receives COPY's rows (a block at a time, aurion.db_copy_out) and writes the file's bytes a chunk at a time.
 
     An error while writing (the upload, a cancel at a progress checkpoint, the deadline) cannot be raised inside
     the driver's read loop: it is kept, the server is asked to cancel the COPY, the rows already on their way are
@@ -118,13 +118,20 @@ class _CopySink:
         progress = self._ctx.progress
         return _CHUNK_ROWS if progress is None else min(_CHUNK_ROWS, progress.rows_until_due())
 
-    def write(self, data: bytes) -> None:
+    def write_rows(self, rows: list[bytes]) -> None:
         if self.error is not None:
             return
         try:
-            self._chunk.append(self._flagged(data) if data[0] == _FLAGGED else self._clean(data))
-            if len(self._chunk) >= self._limit:
+            clean, flagged = self._clean, self._flagged
+            converted = [flagged(row) if row[0] == _FLAGGED else clean(row) for row in rows]
+            # A chunk ends exactly at its limit, so progress checkpoints fall on the same row counts whatever
+            # the blocks the rows arrive in.
+            while len(self._chunk) + len(converted) >= self._limit:
+                room = self._limit - len(self._chunk)
+                self._chunk += converted[:room]
+                converted = converted[room:]
                 self._flush()
+            self._chunk += converted
         except BaseException as exc:  # kept for finish(): see the class docstring
             self.error = exc
             # The rest of the rows are not wanted: stop the server rather than read them all.
