@@ -44,7 +44,7 @@ from aurion.ingest.apply import (
     ingest_transaction,
 )
 from aurion.ingest.bulk_ahead import read_ahead
-from aurion.ingest.bulk_gc import cycles_collected_after
+from aurion.ingest.bulk_gc import collector_held_off
 from aurion.ingest.bulk_lines import Bad, FileUnreadable, Good, validate
 from aurion.ingest.entities import ENTITIES, OWN_ID_KINDS, Entity
 from aurion.ingest.erasure import erase_late_arrivals
@@ -105,8 +105,11 @@ def load_file(
         if done is None:
             return _totals(db, file)
         rest = _skip(_chain(first, numbered), done)
-        for chunk in read_ahead(_prepared(rest, chunk_lines, file.tenant_id)):
-            _apply_chunk(db, file, chunk, result)
+        # Most of validation's CPU was the cyclic collector's, over objects reference counting frees (bulk_gc.py).
+        with collector_held_off() as chunk_done:
+            for chunk in read_ahead(_prepared(rest, chunk_lines, file.tenant_id)):
+                _apply_chunk(db, file, chunk, result)
+                chunk_done()
     except FileUnreadable as exc:
         # Retrying cannot mend the file: it is failed (the lines committed before stay), and the message acknowledged.
         if not started:
@@ -196,15 +199,12 @@ class _Chunk:
 def _prepared(rest: Iterator[tuple[int, bytes]], chunk_lines: int, tenant_id: str) -> Iterator[_Chunk]:
     """The file's chunks validated and their staging rows written: what needs no database."""
     while chunk := list(islice(rest, chunk_lines)):
-        # Half of this CPU was the cyclic collector's, over objects reference counting frees (aurion/ingest/bulk_gc.py).
-        with cycles_collected_after():
-            # In slices: one pydantic call holds the GIL throughout, stalling the thread that talks to the database.
-            checked = [item for at in range(0, len(chunk), VALIDATE_LINES) for item in
-                       validate(chunk[at : at + VALIDATE_LINES], tenant_id)]  # fmt: skip
-            goods = [item for item in checked if isinstance(item, Good)]
-            bads = [(item.line, item.reason) for item in checked if isinstance(item, Bad)]
-            prepared = _Chunk(goods, bads, [_staging_row(good) for good in goods])
-        yield prepared
+        # In slices: one pydantic call holds the GIL throughout, stalling the thread that talks to the database.
+        checked = [item for at in range(0, len(chunk), VALIDATE_LINES) for item in
+                   validate(chunk[at : at + VALIDATE_LINES], tenant_id)]  # fmt: skip
+        goods = [item for item in checked if isinstance(item, Good)]
+        bads = [(item.line, item.reason) for item in checked if isinstance(item, Bad)]
+        yield _Chunk(goods, bads, [_staging_row(good) for good in goods])
 
 
 def _apply_chunk(db: Database, file: ImportFile, chunk: _Chunk, result: FileResult) -> None:
