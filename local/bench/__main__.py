@@ -29,7 +29,7 @@ from local.bench.endpoints import CONVERSATION_ENDPOINTS, VOICE_ENDPOINTS, Endpo
 from local.bench.pipeline import measure_pipeline
 from local.bench.report import Row, write_report, write_scale_report
 from local.bench.server import bench_server
-from local.bench.timing import SqlClock, time_endpoint
+from local.bench.timing import EndpointCall, SqlClock, time_interleaved
 from local.function_loader import import_function
 from local.paths import REPO_ROOT, ensure_layer_on_path
 
@@ -161,8 +161,8 @@ def time_endpoints(timer: EndpointTimer, admin_url: str, tenant_id: str, runs: i
 
 
 def time_tenants(timer: EndpointTimer, admin_url: str, tenant_ids: list[str], runs: int) -> list[list[Row]]:
-    """The rows of each tenant; each endpoint and range is timed for every tenant back to back, so tenants being
-    compared see the same load from whatever else runs on the machine."""
+    """The rows of each tenant; each endpoint and range is timed for the tenants in turn, call by call, so tenants
+    being compared see the same load from whatever else runs on the machine."""
     from aurion.ratelimit import reset_limiters
 
     rows: list[list[Row]] = [[] for _ in tenant_ids]
@@ -170,18 +170,19 @@ def time_tenants(timer: EndpointTimer, admin_url: str, tenant_ids: list[str], ru
         in_range = [count_in_range(admin_url, tenant_id, days) for tenant_id in tenant_ids]
         for endpoint in timer.endpoints:
             query = endpoint.query(END - timedelta(days=days), END)
-            for i, tenant_id in enumerate(tenant_ids):
-                caller = {"tenant_id": tenant_id, "user_id": "bench", "role": "tenant_admin"}
-                timing = time_endpoint(
+            targets = [
+                EndpointCall(
                     timer.modules[endpoint.function],
                     endpoint.path,
                     query,
-                    caller,
-                    timer.clock,
-                    calls=runs,
+                    {"tenant_id": tenant_id, "user_id": "bench", "role": "tenant_admin"},
                     before_each=reset_limiters if endpoint.rate_limited else lambda: None,
                     user_per_call=endpoint.rate_limited,
                 )
+                for tenant_id in tenant_ids
+            ]
+            timings = time_interleaved(targets, timer.clock, calls=runs)
+            for i, timing in enumerate(timings):
                 if timing.status != 200:
                     sys.exit(f"{endpoint.path} answered {timing.status}")
                 rows[i].append(Row(endpoint=endpoint.path, range_label=label, conversations=in_range[i], timing=timing))

@@ -82,42 +82,63 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[index]
 
 
-def time_endpoint(
-    module: ModuleType,
-    path: str,
-    query: str,
-    caller: dict[str, str],
-    clock: SqlClock,
-    *,
-    calls: int,
-    warmup: int = 2,
-    before_each: Callable[[], None] = lambda: None,
-    user_per_call: bool = False,
-) -> Timing:
-    """user_per_call: each call as another user of the tenant, for a per-user rate limit: with REDIS_URL the
-    windows live in Redis, where forgetting the process's limiters (before_each) does not reset them."""
-    status = 0
-    callers = (
-        ({**caller, "user_id": f"{caller['user_id']}-{n}"} for n in itertools.count())
-        if user_per_call
-        else itertools.repeat(caller)
-    )
-    for _ in range(warmup):
-        before_each()
-        event = rest_event(path, query, next(callers))
-        status = module.lambda_handler(event, LambdaContext("bench", 512, 28))["statusCode"]
-    totals, sql = [], []
+@dataclass(frozen=True)
+class EndpointCall:
+    """One endpoint's request as one caller. user_per_call: each call as another user of the tenant, for a per-user
+    rate limit: with REDIS_URL the windows live in Redis, where forgetting the process's limiters (before_each)
+    does not reset them."""
+
+    module: ModuleType
+    path: str
+    query: str
+    caller: dict[str, str]
+    before_each: Callable[[], None] = lambda: None
+    user_per_call: bool = False
+
+
+def time_interleaved(targets: list[EndpointCall], clock: SqlClock, *, calls: int, warmup: int = 2) -> list[Timing]:
+    """Each target warmed up, then timed `calls` times, the targets taking turns call by call: targets being
+    compared (one endpoint on two tenants) see the same bursts of load from whatever else runs on the machine."""
+    runs = [_Run(target) for target in targets]
+    for run in runs:
+        for _ in range(warmup):
+            run.invoke(run.next_event())
+    totals: list[list[float]] = [[] for _ in runs]
+    sql: list[list[float]] = [[] for _ in runs]
     for _ in range(calls):
-        before_each()
-        event = rest_event(path, query, next(callers))
-        clock.total = 0.0
-        started = time.perf_counter()
-        status = module.lambda_handler(event, LambdaContext("bench", 512, 28))["statusCode"]
-        totals.append((time.perf_counter() - started) * 1000)
-        sql.append(clock.total * 1000)
-    return Timing(
-        p50_ms=statistics.median(totals),
-        p95_ms=percentile(totals, 0.95),
-        sql_p50_ms=statistics.median(sql),
-        status=status,
-    )
+        for i, run in enumerate(runs):
+            event = run.next_event()
+            clock.total = 0.0
+            started = time.perf_counter()
+            run.invoke(event)
+            totals[i].append((time.perf_counter() - started) * 1000)
+            sql[i].append(clock.total * 1000)
+    return [
+        Timing(
+            p50_ms=statistics.median(totals[i]),
+            p95_ms=percentile(totals[i], 0.95),
+            sql_p50_ms=statistics.median(sql[i]),
+            status=run.status,
+        )
+        for i, run in enumerate(runs)
+    ]
+
+
+class _Run:
+    def __init__(self, target: EndpointCall) -> None:
+        self.target = target
+        self.status = 0
+        caller = target.caller
+        self._callers = (
+            ({**caller, "user_id": f"{caller['user_id']}-{n}"} for n in itertools.count())
+            if target.user_per_call
+            else itertools.repeat(caller)
+        )
+
+    def next_event(self) -> dict[str, Any]:
+        """The next call's event, its limiters reset (before the clock starts)."""
+        self.target.before_each()
+        return rest_event(self.target.path, self.target.query, next(self._callers))
+
+    def invoke(self, event: dict[str, Any]) -> None:
+        self.status = self.target.module.lambda_handler(event, LambdaContext("bench", 512, 28))["statusCode"]
