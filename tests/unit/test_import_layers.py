@@ -39,6 +39,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("logs",),
     # Leaves: they import nothing of ours.
     (
+        "db_copy_out",
         "db_socket",
         "db_url",
         "date_bounds",
