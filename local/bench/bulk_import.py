@@ -135,40 +135,47 @@ def measure_into_tenant(admin_url: str, app_url: str, tenant_id: str, conversati
     }  # fmt: skip
 
 
+def _loaded(tenant_id: str, ids: dict[str, set[str]]) -> list[tuple[str, str]]:
+    """(table, the WHERE of exactly the rows the file brought into it), children first. The ids are the
+    generator's own UUIDs, inlined because COPY takes no parameters."""
+    from aurion.ingest.entities import BY_TYPE
+
+    entities = sorted((BY_TYPE[t] for t in ids), key=lambda e: _WRITTEN.index(e.table))
+    return [
+        (
+            entity.table,
+            f"tenant_id = CAST('{uuid.UUID(tenant_id)}' AS uuid) AND {entity.key_column} = "
+            f"ANY (CAST(string_to_array('{','.join(str(uuid.UUID(i)) for i in ids[entity.type])}', ',') AS uuid[]))",
+        )
+        for entity in entities
+    ]
+
+
 def measure_table_floor(admin_url: str, tenant_id: str, ids: dict[str, set[str]]) -> float:
     """Seconds to COPY exactly the rows the loader wrote straight into their own tables (their indexes, tenant
     foreign keys and triggers as they are), in a transaction rolled back: what writing them costs any loader,
     before validation, staging and the merge's rule. The rows are read out, deleted, and COPY'd back in."""
-    from aurion.ingest.entities import BY_TYPE
-
-    entities = sorted((BY_TYPE[t] for t in ids), key=lambda e: _WRITTEN.index(e.table))  # children first
+    loaded = _loaded(tenant_id, ids)
     conn = pg8000.native.Connection(**_params(admin_url))
     try:
         conn.run("BEGIN")
-        dumps: dict[str, bytes] = {}
-        columns: dict[str, str] = {}
-        for entity in entities:
-            where = (
-                f"tenant_id = CAST('{tenant_id}' AS uuid) AND {entity.key_column} = "
-                f"ANY (CAST(string_to_array('{','.join(ids[entity.type])}', ',') AS uuid[]))"
-            )
+        dumps: dict[str, tuple[str, bytes]] = {}
+        for table, where in loaded:
             # Generated columns are the table's own to compute: COPY FROM takes the others.
             names = conn.run(
                 "SELECT string_agg(quote_ident(column_name), ', ' ORDER BY ordinal_position) FROM "
                 "information_schema.columns WHERE table_schema = 'public' AND table_name = :t "
                 "AND is_generated = 'NEVER'",
-                t=entity.table,
+                t=table,
             )[0][0]
-            columns[entity.table] = names
             out = io.BytesIO()
-            conn.run(f"COPY (SELECT {names} FROM {entity.table} WHERE {where}) TO STDOUT", stream=out)
-            dumps[entity.table] = out.getvalue()
-            conn.run(f"DELETE FROM {entity.table} WHERE {where}")
+            conn.run(f"COPY (SELECT {names} FROM {table} WHERE {where}) TO STDOUT", stream=out)
+            dumps[table] = (names, out.getvalue())
+            conn.run(f"DELETE FROM {table} WHERE {where}")
         started = time.perf_counter()
-        for entity in reversed(entities):  # parents first
-            conn.run(
-                f"COPY {entity.table} ({columns[entity.table]}) FROM STDIN", stream=io.BytesIO(dumps[entity.table])
-            )
+        for table, _ in reversed(loaded):  # parents first
+            names, rows = dumps[table]
+            conn.run(f"COPY {table} ({names}) FROM STDIN", stream=io.BytesIO(rows))
         return time.perf_counter() - started
     finally:
         conn.run("ROLLBACK")
@@ -177,15 +184,8 @@ def measure_table_floor(admin_url: str, tenant_id: str, ids: dict[str, set[str]]
 
 def _forget_loaded(owner: pg8000.native.Connection, tenant_id: str, ids: dict[str, set[str]]) -> None:
     """Delete exactly the rows the file brought (children first), by the helpdesk ids of its snapshots."""
-    from aurion.ingest.entities import BY_TYPE
-
-    for entity in sorted((BY_TYPE[t] for t in ids), key=lambda e: _WRITTEN.index(e.table)):
-        owner.run(
-            f"DELETE FROM {entity.table} WHERE tenant_id = CAST(:t AS uuid) "
-            f"AND {entity.key_column} = ANY (CAST(string_to_array(:ids, ',') AS uuid[]))",
-            t=tenant_id,
-            ids=",".join(ids[entity.type]),
-        )
+    for table, where in _loaded(tenant_id, ids):
+        owner.run(f"DELETE FROM {table} WHERE {where}")
 
 
 def main() -> None:

@@ -45,8 +45,7 @@ def read_rows(reader: _Reader, sink: RowsSink) -> None:
             if held[0] != _DATA:
                 return
             rows: list[bytes] = []
-            end = size = len(held)
-            at = 0
+            size, at = len(held), 0
             while at + _HEADER <= size and held[at] == _DATA:
                 end = at + 1 + length_at(held, at + 1)[0]
                 if end > size:
