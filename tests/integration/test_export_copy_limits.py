@@ -62,15 +62,34 @@ def test_a_copy_that_outlasts_the_exports_time_left_is_the_exports_timeout(db, t
         assert tx.value("SELECT 1") == 1
 
 
-def test_after_a_copy_the_sessions_statement_timeout_is_back(db, tenant):
-    # Given the connection's own statement timeout
+SETTINGS = (
+    "SELECT current_setting('statement_timeout') || ' ' || current_setting('TimeZone') || ' ' || current_setting('jit')"
+)
+
+
+def test_a_copy_runs_in_the_exports_zone_with_its_time_left_and_without_jit(db, tenant):
+    # Given a session with its own timeout and zone, and JIT on
     with db.transaction(str(tenant)) as tx:
-        before = tx.value("SELECT current_setting('statement_timeout')")
-        # When a dataset is written by COPY without a deadline
+        tx.execute("SET LOCAL TimeZone = 'UTC'")
+        tx.execute("SET LOCAL jit = on")
+        # When a COPY's settings are in force for an export in Tokyo with 7 s left
+        with streaming.copy_settings(tx, 7000, "Asia/Tokyo"):
+            # Then the statement may run 7 s, formats instants in Tokyo's time and compiles nothing
+            assert tx.value(SETTINGS) == "7s Asia/Tokyo off"
+        # And afterwards the session's own are back
+        assert tx.value(SETTINGS) == "20s UTC on"
+
+
+def test_after_a_copy_the_sessions_settings_are_back(db, tenant):
+    # Given the connection's own statement timeout, zone and JIT setting
+    with db.transaction(str(tenant)) as tx:
+        tx.execute("SET LOCAL TimeZone = 'America/New_York'")
+        tx.execute("SET LOCAL jit = on")
+        # When a dataset (of a UTC export) is written by COPY without a deadline
         count = write_csv(io.BytesIO(), build_datasets(DatasetContext(tx, job(tenant), Deadline.unlimited())))
-        # Then every row was written and later queries run under the same timeout as before
+        # Then every row was written and later queries run under the same settings as before
         assert count == 3000
-        assert tx.value("SELECT current_setting('statement_timeout')") == before == "20s"
+        assert tx.value(SETTINGS) == "20s America/New_York on"
 
 
 def test_a_cancel_seen_mid_copy_stops_the_server_instead_of_reading_every_row(db, build, monkeypatch):

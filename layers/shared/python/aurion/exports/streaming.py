@@ -13,12 +13,14 @@ import itertools
 import json
 import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
 
 from pg8000.exceptions import DatabaseError
 
+from aurion.db import Transaction
 from aurion.exports import sql_render
 from aurion.exports.columns import Column
 from aurion.exports.job import TIMEOUT_DETAIL, DatasetContext, ExportTimeout
@@ -84,6 +86,30 @@ def inline_params(sql: str, params: dict[str, Any]) -> str:
     """COPY takes no bind parameters: the job's own values (its tenant id, instants and zone, never user text)
     become literals. Names that are not parameters (`HH24:MI` inside a format string) are left alone."""
     return _PLACEHOLDER.sub(lambda m: _literal(params[m[1]]) if m[1] in params else m[0], sql)
+
+
+# The settings of the one statement that writes a dataset, restored after it (the transaction goes on).
+_COPY_SETTINGS = dict(enumerate(("statement_timeout", "TimeZone", "jit")))
+_READ_COPY_SETTINGS = "SELECT " + ", ".join(f"current_setting('{name}') AS s{i}" for i, name in _COPY_SETTINGS.items())
+_SET_COPY_SETTINGS = "SELECT " + ", ".join(f"set_config('{name}', :s{i}, true)" for i, name in _COPY_SETTINGS.items())
+
+
+@contextmanager
+def copy_settings(tx: Transaction, budget_ms: int | None, tz: str) -> Iterator[None]:
+    """The session as a dataset's COPY needs it, for the COPY's duration (restored only once it succeeded: an
+    error ends the transaction anyway).
+
+    - statement_timeout: one statement writes the whole dataset, so its budget is the export's time left (0: none);
+    - TimeZone: sql_render.local_iso formats instants in the session's zone (nothing else in the query reads it);
+    - jit off: compiling the COPY's ~140 rendering expressions (LLVM, again in every parallel worker: 2.3-3.3 s
+      of CPU for 1,000,000 rows) costs more than compiled code saves on string functions, which are calls
+      either way (docs/performance.md).
+    """
+    previous = tx.one(_READ_COPY_SETTINGS)
+    assert previous is not None
+    tx.execute(_SET_COPY_SETTINGS, s0=str(budget_ms or 0), s1=tz, s2="off")
+    yield
+    tx.execute(_SET_COPY_SETTINGS, **previous)
 
 
 _CHUNK_ROWS = 2000
@@ -181,23 +207,17 @@ class CopyRows:
         # One statement writes the whole dataset: its budget is the export's time left, not the per-query timeout
         # (a cursor's FETCHes were each a statement), and running out of it is the export's timeout.
         budget = deadline.remaining_ms()
-        previous = tx.one("SELECT current_setting('statement_timeout') AS timeout, current_setting('TimeZone') AS tz")
-        assert previous is not None
-        # TimeZone: sql_render.local_iso formats instants in the session's zone (nothing else in the query reads it).
-        tx.execute("SELECT set_config('statement_timeout', :ms, true), set_config('TimeZone', :tz, true)",
-                   ms=str(budget or 0), tz=self.ctx.job.tz)  # fmt: skip
-        try:
-            tx.copy_out(sql, sink, timeout_s=None if budget is None else budget / 1000 + _SOCKET_SLACK_S)
-        except DatabaseError as exc:
-            if sink.error is not None:  # the cancel the sink sent: its own error is the reason
-                raise sink.error from None
-            if budget is not None and sqlstate(exc) == "57014":
-                raise ExportTimeout(TIMEOUT_DETAIL) from exc
-            raise
-        if sink.error is not None:  # the COPY ended before the cancel arrived
-            raise sink.error
-        tx.execute("SELECT set_config('statement_timeout', :ms, true), set_config('TimeZone', :tz, true)",
-                   ms=previous["timeout"], tz=previous["tz"])  # fmt: skip
+        with copy_settings(tx, budget, self.ctx.job.tz):
+            try:
+                tx.copy_out(sql, sink, timeout_s=None if budget is None else budget / 1000 + _SOCKET_SLACK_S)
+            except DatabaseError as exc:
+                if sink.error is not None:  # the cancel the sink sent: its own error is the reason
+                    raise sink.error from None
+                if budget is not None and sqlstate(exc) == "57014":
+                    raise ExportTimeout(TIMEOUT_DETAIL) from exc
+                raise
+            if sink.error is not None:  # the COPY ended before the cancel arrived
+                raise sink.error
         return sink.finish()
 
     def write_csv(self, out: IO[bytes]) -> int:
