@@ -37,10 +37,13 @@ TRANSCRIPT_COLUMN = Column("transcript_redacted", "text", pii="text")
 
 # One SQL source per column (datetimes as timestamptz, floats as numeric: aurion.exports.sql_render
 # renders each for the file).
-# A UUID's text (hex digits and dashes, never '' or a leading '-') needs no formula guard.
+# Formula-free, so without the formula guard: a UUID's text (hex digits and dashes, never '' or a leading '-'),
+# and the columns whose CHECK constraint admits only a few words (tests/integration/test_export_formula_free.py
+# proves the database refuses '' and every formula start in each).
 CALLS_SELECT = (
-    FormulaFree("c.id::text"), "c.started_at", LOCAL_DAY("c.started_at"), "c.ended_at", "c.direction",
-    "c.phone_number", "c.duration_seconds", "c.status", "c.outcome", "c.category", "c.first_call_resolution",
+    FormulaFree("c.id::text"), "c.started_at", LOCAL_DAY("c.started_at"), "c.ended_at", FormulaFree("c.direction"),
+    "c.phone_number", "c.duration_seconds", FormulaFree("c.status"), FormulaFree("c.outcome"), "c.category",
+    "c.first_call_resolution",
     "c.resolution_seconds", FormulaFree("c.conversation_id::text"),
 )  # fmt: skip
 CALLS_BODY = """
@@ -90,9 +93,9 @@ def _sla_outcome(met: str) -> str:
 
 
 CONVERSATIONS_SELECT = (
-    FormulaFree("c.id::text"), "c.created_at", LOCAL_DAY("c.created_at"), "c.channel", "c.priority", "c.status",
-    "c.subject", "c.topic", "ct.email", "ct.phone", "u.name", "t.name", "c.first_response_at",
-    "c.resolved_at", "c.resolved_by", "c.escalated",
+    FormulaFree("c.id::text"), "c.created_at", LOCAL_DAY("c.created_at"), FormulaFree("c.channel"),
+    FormulaFree("c.priority"), FormulaFree("c.status"), "c.subject", "c.topic", "ct.email", "ct.phone", "u.name",
+    "t.name", "c.first_response_at", "c.resolved_at", FormulaFree("c.resolved_by"), "c.escalated",
     "aurion_round1(extract(epoch FROM c.first_response_at - c.created_at) / 60)",
     "aurion_round1(extract(epoch FROM c.resolved_at - c.created_at) / 60)",
     _sla_outcome(FIRST_RESPONSE_MET), _sla_outcome(RESOLUTION_MET), "s.csat_rating",

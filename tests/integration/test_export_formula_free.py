@@ -1,0 +1,48 @@
+"""The export writes some text columns without the formula guard (aurion.exports.sql_render.FormulaFree): each
+plain column among them must be one the database itself keeps free of '' and of every formula start."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+from pg8000.exceptions import DatabaseError
+
+from aurion.exports.datasets.records import CALLS_SELECT, CONVERSATIONS_SELECT
+from aurion.exports.sql_render import FormulaFree
+from aurion.exports.writers import FORMULA_START
+from aurion.pg_errors import sqlstate
+
+PLAIN_COLUMN = re.compile(r"c\.(\w+)")
+FORMULA_FREE_COLUMNS = [
+    (table, match[1])
+    for table, select in (("calls", CALLS_SELECT), ("conversations", CONVERSATIONS_SELECT))
+    for source in select
+    if isinstance(source, FormulaFree) and (match := PLAIN_COLUMN.fullmatch(source))
+]
+UNSAFE_VALUES = ["", *(start + "1+1" for start in FORMULA_START)]
+
+
+def test_the_export_has_formula_free_columns_to_prove():
+    # Given the row-level datasets' sources, Then the CHECK-constrained words are among the formula-free ones
+    assert ("conversations", "channel") in FORMULA_FREE_COLUMNS
+    assert ("calls", "outcome") in FORMULA_FREE_COLUMNS
+
+
+@pytest.mark.parametrize(("table", "column"), FORMULA_FREE_COLUMNS)
+def test_the_database_refuses_an_empty_or_formula_value_in_a_formula_free_column(build, table, column):
+    # Given a resolved conversation (so that only the column's own constraint can refuse resolved_by) and a call
+    tenant = build.tenant()
+    at = datetime(2026, 3, 2, 10, tzinfo=UTC)
+    row_id = (
+        build.conversation(tenant, at, resolved_at=at, resolved_by="ai")
+        if table == "conversations"
+        else build.call(tenant, at)
+    )
+    for value in UNSAFE_VALUES:
+        # When the column is set to '' or to text a spreadsheet would run as a formula
+        with pytest.raises(DatabaseError) as refused:
+            build.conn.run(f"UPDATE {table} SET {column} = :v WHERE id = :id", v=value, id=row_id)
+        # Then the database refuses it: its CHECK constraint admits only the column's own words
+        assert sqlstate(refused.value) == "23514", value
