@@ -119,10 +119,7 @@ def surely_clean(expression: str) -> str:
 
 def formula_safe(expression: str) -> str:
     """safe_text, and '' as null: COPY quotes an empty string (""), csv writes nothing for it."""
-    return (
-        f"CASE WHEN {starts_formula(expression)} THEN '''' || {expression} "
-        f"ELSE NULLIF({expression}, '') END"
-    )
+    return f"CASE WHEN {starts_formula(expression)} THEN '''' || {expression} ELSE NULLIF({expression}, '') END"
 
 
 class FormulaFree(str):
@@ -196,8 +193,7 @@ def csv_value(column: Column, source: str, flagged: str) -> str:
         # formula_safe but raw when flagged: a flagged value is never '' (the flag's own column tells), so only a
         # formula start needs the flag, which is then the only place it runs again.
         return (
-            f"CASE WHEN {starts_formula(source)} AND NOT {flagged} THEN '''' || {source} "
-            f"ELSE NULLIF({source}, '') END"
+            f"CASE WHEN {starts_formula(source)} AND NOT {flagged} THEN '''' || {source} ELSE NULLIF({source}, '') END"
         )
     if column.pii == "email":
         return email(source, formula_guard=True)
