@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import zlib
 
 import pytest
 
@@ -13,7 +15,8 @@ from tests.support.builders import at
 
 # The fixtures aws, exports and frozen_clock: tests/integration/conftest.py.
 
-SIX_MIB = 6 * 1024 * 1024
+MIB = 1024 * 1024
+SIX_MIB = 6 * MIB
 
 
 def status_of(owner_conn, export_id: str) -> dict:
@@ -201,6 +204,36 @@ def test_memory_stays_bounded_by_the_part_size_for_a_file_of_several_parts(expor
     assert parts[-1] == 2  # two full parts sent while writing, the last 3 MiB on completion
     assert status_of(owner_conn, created["export_id"])["size_bytes"] == 13 * 1024 * 1024
     assert len(exports.aws.body(exports.aws.objects()[0])) == 13 * 1024 * 1024
+
+
+def crc32_b64(data: bytes) -> str:
+    return base64.b64encode(zlib.crc32(data).to_bytes(4, "big")).decode()
+
+
+def test_the_file_is_assembled_from_parts_s3_checked_and_carries_their_composite_crc32(exports, monkeypatch):
+    # Given an export of 11 MiB that goes up as parts of 5 MiB
+    monkeypatch.setenv("EXPORT_PART_SIZE_BYTES", str(5 * MIB))
+    from aurion.exports.config import get_export_config
+
+    get_export_config.cache_clear()
+    content = bytes(range(256)) * (11 * MIB // 256)
+
+    def file_of(out, ctx, config):
+        out.write(content)
+        return 1
+
+    monkeypatch.setattr(worker_module, "write_file", file_of)
+    # When the worker writes it
+    exports.create_ok()
+    exports.run_worker()
+    # Then S3 holds the bytes with the composite checksum of the three parts' CRC32s, computed here from the bytes
+    key = exports.aws.objects()[0]
+    head = exports.aws.s3.head_object(Bucket=exports.aws.bucket, Key=key, ChecksumMode="ENABLED")
+    parts = [content[i : i + 5 * MIB] for i in range(0, len(content), 5 * MIB)]
+    part_crcs = b"".join(base64.b64decode(crc32_b64(part)) for part in parts)
+    # (S3 appends "-<number of parts>" to a composite checksum, moto does not)
+    assert head["ChecksumCRC32"].removesuffix("-3") == crc32_b64(part_crcs)
+    assert exports.aws.body(key) == content
 
 
 def test_a_period_without_data_is_an_empty_success_with_the_headers_only(exports, owner_conn):

@@ -3,6 +3,12 @@
 The stream buffers one part (>= 5 MiB, S3's minimum for every part but the last) and uploads it as soon as it
 is full, so memory stays at about two parts whatever the export's size. On any error the upload is aborted:
 no incomplete upload is left behind (the bucket's lifecycle rule is only the safety net for a killed worker).
+
+Integrity as AWS's own transfer manager (s3transfer) does it: the upload is created for CRC32, botocore sends
+each part's CRC32, S3 refuses a part whose bytes do not match it, and the completion lists every part's CRC32,
+so the object is assembled from exactly the parts that were checked and carries their composite checksum.
+botocore adds a CRC32 to every part by default; an upload created without the algorithm leaves S3 to reconcile
+part checksums it was not told about (and makes moto keep a second copy of the whole object to checksum it).
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from aurion.errors import ServiceUnavailable
 from aurion.exports.aws import client
 from aurion.logs import logger
 from aurion.settings import get_settings
+
+CHECKSUM_ALGORITHM = "CRC32"
 
 
 def exports_bucket() -> str:
@@ -50,7 +58,9 @@ class MultipartUpload:
         self._sending: Future[None] | None = None
         self._numbered = 0
         extra = {"ContentDisposition": content_disposition} if content_disposition else {}
-        created = self._s3.create_multipart_upload(Bucket=self.bucket, Key=key, ContentType=content_type, **extra)
+        created = self._s3.create_multipart_upload(
+            Bucket=self.bucket, Key=key, ContentType=content_type, ChecksumAlgorithm=CHECKSUM_ALGORITHM, **extra
+        )
         self._upload_id: str | None = created["UploadId"]
 
     # -- file-like interface (csv, zipfile and openpyxl write through it) --
@@ -85,9 +95,15 @@ class MultipartUpload:
 
     def _send_part(self, number: int, body: bytes) -> None:
         response = self._s3.upload_part(
-            Bucket=self.bucket, Key=self.key, UploadId=self._upload_id, PartNumber=number, Body=body
+            Bucket=self.bucket,
+            Key=self.key,
+            UploadId=self._upload_id,
+            PartNumber=number,
+            Body=body,
+            ChecksumAlgorithm=CHECKSUM_ALGORITHM,
         )
-        self._parts.append({"ETag": response["ETag"], "PartNumber": number})
+        checksum = f"Checksum{CHECKSUM_ALGORITHM}"
+        self._parts.append({"ETag": response["ETag"], "PartNumber": number, checksum: response[checksum]})
 
     def _wait_for_part(self) -> None:
         sending, self._sending = self._sending, None
