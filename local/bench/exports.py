@@ -62,7 +62,7 @@ def bare_copy(export_id: str, tenant_id: str, fmt: str) -> tuple[int, float]:
     """(rows, seconds) of COPY (the export's own query) TO STDOUT, output discarded."""
     from aurion.db import get_database
     from aurion.exports.datasets.records import CONVERSATIONS_QUERY
-    from aurion.exports.streaming import copy_settings, inline_params
+    from aurion.exports.streaming import COPY_FORMATS, copy_settings, inline_params
     from aurion.exports.worker import CLAIM_SQL, _job
 
     sql = {"csv": CONVERSATIONS_QUERY.csv_sql(), "json": CONVERSATIONS_QUERY.json_sql()}.get(fmt)
@@ -74,7 +74,10 @@ def bare_copy(export_id: str, tenant_id: str, fmt: str) -> tuple[int, float]:
         sink = _Discard()
         with copy_settings(tx, None, job.tz):  # the export's own session settings for its COPY
             started = time.perf_counter()
-            tx.copy_out(f"COPY ({inline_params(sql, job.params())}) TO STDOUT WITH (FORMAT csv)", sink, timeout_s=None)
+            # In the export's own COPY format (the typed rows xlsx reads through a cursor: as CSV).
+            copy_format = COPY_FORMATS.get(fmt, "csv")
+            statement = f"COPY ({inline_params(sql, job.params())}) TO STDOUT WITH (FORMAT {copy_format})"
+            tx.copy_out(statement, sink, timeout_s=None)
             return sink.rows, time.perf_counter() - started
 
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, Any, Final
 
 from pg8000.exceptions import DatabaseError
 
@@ -112,6 +112,8 @@ def copy_settings(tx: Transaction, budget_ms: int | None, tz: str) -> Iterator[N
     tx.execute(_SET_COPY_SETTINGS, **previous)
 
 
+# The COPY format each file's rows are read in: JSON text needs no CSV quoting, only COPY text's backslashes undone.
+COPY_FORMATS: Final = {"csv": "csv", "json": "text"}
 _CHUNK_ROWS = 2000
 _SOCKET_SLACK_S = 5  # past the statement's own timeout, so the server's cancel arrives first
 _FLAGGED = ord("1")  # the first byte of a row whose free text Python must redact
@@ -241,7 +243,7 @@ class CopyRows:
 
         # A clean row is ",<fields>\n": the empty flag field and COPY's LF go, csv's CRLF comes with the join.
         sink = _CopySink(self.ctx, out, lambda data: data[1:-1], flagged, join)
-        return self._run(self.query.csv_sql(), "csv", sink)
+        return self._run(self.query.csv_sql(), COPY_FORMATS["csv"], sink)
 
     def write_json(self, out: IO[bytes]) -> int:
         """The rows as JSON objects separated by commas (no brackets: the writer's)."""
@@ -263,7 +265,7 @@ class CopyRows:
             return (b"" if first else b",") + b",".join(chunk)
 
         sink = _CopySink(self.ctx, out, clean, flagged, join)
-        return self._run(self.query.json_sql(), "text", sink)
+        return self._run(self.query.json_sql(), COPY_FORMATS["json"], sink)
 
 
 _cursor_ids = itertools.count(1)
