@@ -74,8 +74,11 @@ class MultipartUpload:
         self._buffer += data
         self.size += len(data)
         while len(self._buffer) >= self._part_size:
-            self._upload_part(bytes(self._buffer[: self._part_size]))
+            # One copy of the part (a bytearray slice would be a second): the buffer is reused for the next.
+            with memoryview(self._buffer) as view:
+                part = bytes(view[: self._part_size])
             del self._buffer[: self._part_size]
+            self._upload_part(part)
         return len(data)
 
     def tell(self) -> int:
