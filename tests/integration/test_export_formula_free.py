@@ -1,5 +1,6 @@
-"""The export writes some text columns without the formula guard (aurion.exports.sql_render.FormulaFree): each
-plain column among them must be one the database itself keeps free of '' and of every formula start."""
+"""The export writes some text columns without the formula guard and without JSON escaping
+(aurion.exports.sql_render.FormulaFree): each plain column among them must be one the database itself keeps free
+of '', of every formula start and of every character JSON escapes."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ FORMULA_FREE_COLUMNS = [
     for source in select
     if isinstance(source, FormulaFree) and (match := PLAIN_COLUMN.fullmatch(source))
 ]
-UNSAFE_VALUES = ["", *(start + "1+1" for start in FORMULA_START)]
+# '', every formula start (the CSV writes the value unguarded), and what JSON escapes (it writes it in quotes).
+UNSAFE_VALUES = ["", *(start + "1+1" for start in FORMULA_START), 'chat"', "chat\\", "chat\n", "chat\x01"]
 
 
 def test_the_export_has_formula_free_columns_to_prove():
@@ -31,7 +33,7 @@ def test_the_export_has_formula_free_columns_to_prove():
 
 
 @pytest.mark.parametrize(("table", "column"), FORMULA_FREE_COLUMNS)
-def test_the_database_refuses_an_empty_or_formula_value_in_a_formula_free_column(build, table, column):
+def test_the_database_refuses_an_empty_formula_or_json_escaped_value_in_a_formula_free_column(build, table, column):
     # Given a resolved conversation (so that only the column's own constraint can refuse resolved_by) and a call
     tenant = build.tenant()
     at = datetime(2026, 3, 2, 10, tzinfo=UTC)
@@ -41,7 +43,7 @@ def test_the_database_refuses_an_empty_or_formula_value_in_a_formula_free_column
         else build.call(tenant, at)
     )
     for value in UNSAFE_VALUES:
-        # When the column is set to '' or to text a spreadsheet would run as a formula
+        # When the column is set to '', to text a spreadsheet would run as a formula, or to text JSON escapes
         with pytest.raises(DatabaseError) as refused:
             build.conn.run(f"UPDATE {table} SET {column} = :v WHERE id = :id", v=value, id=row_id)
         # Then the database refuses it: its CHECK constraint admits only the column's own words

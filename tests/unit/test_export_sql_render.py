@@ -41,3 +41,11 @@ def test_outcomes_refuse_words_that_would_need_the_formula_guard():
     for words in (("met", "-1"), ("met", ""), ("=x",)):
         with pytest.raises(ValueError, match="formula_safe"):
             outcomes("x", words)
+
+
+@pytest.mark.parametrize("word", ["", "=met", 'me"t', "me\\t", "me\nt"])
+def test_an_outcome_word_that_would_need_the_formula_guard_or_json_escaping_is_refused(word):
+    # Given SQL said to yield a word that is empty, starts a formula, or holds a character JSON escapes
+    # When it is declared formula-free, Then the declaration is refused
+    with pytest.raises(ValueError, match="formula_safe or to_json"):
+        outcomes("x", ("met", word))

@@ -37,9 +37,10 @@ TRANSCRIPT_COLUMN = Column("transcript_redacted", "text", pii="text")
 
 # One SQL source per column (datetimes as timestamptz, floats as numeric: aurion.exports.sql_render
 # renders each for the file).
-# Formula-free, so without the formula guard: a UUID's text (hex digits and dashes, never '' or a leading '-'),
-# and the columns whose CHECK constraint admits only a few words (tests/integration/test_export_formula_free.py
-# proves the database refuses '' and every formula start in each).
+# Formula-free, so without the formula guard or JSON escaping: a UUID's text (hex digits and dashes, never '' or
+# a leading '-'), and the columns whose CHECK constraint admits only a few words
+# (tests/integration/test_export_formula_free.py proves the database refuses '', every formula start and every
+# character JSON escapes in each).
 CALLS_SELECT = (
     FormulaFree("c.id::text"), "c.started_at", LOCAL_DAY("c.started_at"), "c.ended_at", FormulaFree("c.direction"),
     "c.phone_number", "c.duration_seconds", FormulaFree("c.status"), FormulaFree("c.outcome"), "c.category",
