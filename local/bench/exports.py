@@ -72,11 +72,11 @@ def bare_copy(export_id: str, tenant_id: str, fmt: str) -> tuple[int, float]:
         assert row is not None
         job = _job(row)
         sink = _Discard()
+        # In the export's own COPY format (the typed rows xlsx reads through a cursor: as CSV).
+        copy_format = COPY_FORMATS.get(fmt, "csv")
+        statement = f"COPY ({inline_params(sql, job.params())}) TO STDOUT WITH (FORMAT {copy_format})"
         with copy_settings(tx, None, job.tz):  # the export's own session settings for its COPY
             started = time.perf_counter()
-            # In the export's own COPY format (the typed rows xlsx reads through a cursor: as CSV).
-            copy_format = COPY_FORMATS.get(fmt, "csv")
-            statement = f"COPY ({inline_params(sql, job.params())}) TO STDOUT WITH (FORMAT {copy_format})"
             tx.copy_out(statement, sink, timeout_s=None)
             return sink.rows, time.perf_counter() - started
 

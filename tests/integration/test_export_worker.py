@@ -236,6 +236,44 @@ def test_the_file_is_assembled_from_parts_s3_checked_and_carries_their_composite
     assert exports.aws.body(key) == content
 
 
+def test_a_store_that_returns_no_part_checksums_still_gets_the_whole_file(exports, owner_conn, monkeypatch):
+    # Given an S3-compatible store that ignores checksums: its part responses carry none
+    import aurion.exports.storage as storage
+
+    real_client = storage.client
+
+    class NoChecksums:
+        def __init__(self, s3):
+            self._s3 = s3
+
+        def __getattr__(self, name):
+            return getattr(self._s3, name)
+
+        def upload_part(self, **kwargs):
+            response = self._s3.upload_part(**kwargs)
+            response.pop("ChecksumCRC32", None)
+            return response
+
+    monkeypatch.setattr(storage, "client", lambda service: NoChecksums(real_client(service)))
+    monkeypatch.setenv("EXPORT_PART_SIZE_BYTES", str(5 * MIB))
+    from aurion.exports.config import get_export_config
+
+    get_export_config.cache_clear()
+    content = b"z" * (6 * MIB)
+
+    def file_of(out, ctx, config):
+        out.write(content)
+        return 1
+
+    monkeypatch.setattr(worker_module, "write_file", file_of)
+    # When the worker writes a file of two parts
+    created = exports.create_ok()
+    exports.run_worker()
+    # Then the upload is completed without them: the export succeeded and the file is whole
+    assert status_of(owner_conn, created["export_id"])["status"] == "succeeded"
+    assert exports.aws.body(exports.aws.objects()[0]) == content
+
+
 def test_a_period_without_data_is_an_empty_success_with_the_headers_only(exports, owner_conn):
     # Given a period in which the tenant has no calls at all
     created = exports.create_ok()
