@@ -184,12 +184,61 @@ def test_a_worker_about_to_time_out_stops_cleanly_fails_the_export_and_does_not_
     )  # fmt: skip
 
 
-def test_memory_stays_bounded_by_the_part_size_for_a_file_of_several_parts(exports, build, owner_conn, monkeypatch):
-    # A 13 MiB file goes up as parts of 5 MiB (the smallest S3 accepts), 5 + 5 + 3
-    monkeypatch.setenv("EXPORT_PART_SIZE_BYTES", str(5 * 1024 * 1024))
+@pytest.fixture
+def parts_of_5_mib(monkeypatch):
+    """Parts of 5 MiB (the smallest S3 accepts) for this test only: the export config is cached per process."""
     from aurion.exports.config import get_export_config
 
+    monkeypatch.setenv("EXPORT_PART_SIZE_BYTES", str(5 * MIB))
     get_export_config.cache_clear()
+    yield 5 * MIB
+    get_export_config.cache_clear()
+
+
+def worker_writes(monkeypatch, content: bytes) -> None:
+    """The worker's file is `content` (its rows are not what these tests are about)."""
+
+    def file_of(out, ctx, config):
+        out.write(content)
+        return 1
+
+    monkeypatch.setattr(worker_module, "write_file", file_of)
+
+
+class S3Seen:
+    """The worker's S3 client, recording what it completes and optionally dropping the parts' checksums from
+    S3's answers (an S3-compatible store that ignores them)."""
+
+    def __init__(self, s3, *, part_checksums: bool) -> None:
+        self._s3, self._part_checksums = s3, part_checksums
+        self.completed_parts: list[dict] = []
+
+    def __getattr__(self, name):
+        return getattr(self._s3, name)
+
+    def upload_part(self, **kwargs):
+        response = self._s3.upload_part(**kwargs)
+        if not self._part_checksums:
+            response.pop("ChecksumCRC32", None)
+        return response
+
+    def complete_multipart_upload(self, **kwargs):
+        self.completed_parts += kwargs["MultipartUpload"]["Parts"]
+        return self._s3.complete_multipart_upload(**kwargs)
+
+
+def s3_seen(monkeypatch, *, part_checksums: bool = True) -> S3Seen:
+    import aurion.exports.storage as storage
+
+    seen = S3Seen(storage.client("s3"), part_checksums=part_checksums)
+    monkeypatch.setattr(storage, "client", lambda service: seen)
+    return seen
+
+
+def test_memory_stays_bounded_by_the_part_size_for_a_file_of_several_parts(
+    exports, build, owner_conn, monkeypatch, parts_of_5_mib
+):
+    # A 13 MiB file goes up as parts of 5 MiB, 5 + 5 + 3
     parts = []
 
     def big(out, ctx, config):
@@ -210,66 +259,40 @@ def crc32_b64(data: bytes) -> str:
     return base64.b64encode(zlib.crc32(data).to_bytes(4, "big")).decode()
 
 
-def test_the_file_is_assembled_from_parts_s3_checked_and_carries_their_composite_crc32(exports, monkeypatch):
-    # Given an export of 11 MiB that goes up as parts of 5 MiB
-    monkeypatch.setenv("EXPORT_PART_SIZE_BYTES", str(5 * MIB))
-    from aurion.exports.config import get_export_config
-
-    get_export_config.cache_clear()
+def test_the_file_is_assembled_from_parts_s3_checked_and_carries_their_composite_crc32(
+    exports, monkeypatch, parts_of_5_mib
+):
+    # Given an export of 11 MiB, which goes up as three parts
     content = bytes(range(256)) * (11 * MIB // 256)
-
-    def file_of(out, ctx, config):
-        out.write(content)
-        return 1
-
-    monkeypatch.setattr(worker_module, "write_file", file_of)
+    worker_writes(monkeypatch, content)
+    seen = s3_seen(monkeypatch)
     # When the worker writes it
     exports.create_ok()
     exports.run_worker()
-    # Then S3 holds the bytes with the composite checksum of the three parts' CRC32s, computed here from the bytes
+    # Then the completion named each part with the CRC32 S3 checked it against, computed here from the bytes
+    parts = [content[i : i + parts_of_5_mib] for i in range(0, len(content), parts_of_5_mib)]
+    assert [part["ChecksumCRC32"] for part in seen.completed_parts] == [crc32_b64(part) for part in parts]
+    # And S3 holds the bytes with the composite checksum of the three parts' CRC32s
     key = exports.aws.objects()[0]
     head = exports.aws.s3.head_object(Bucket=exports.aws.bucket, Key=key, ChecksumMode="ENABLED")
-    parts = [content[i : i + 5 * MIB] for i in range(0, len(content), 5 * MIB)]
     part_crcs = b"".join(base64.b64decode(crc32_b64(part)) for part in parts)
     # (S3 appends "-<number of parts>" to a composite checksum, moto does not)
     assert head["ChecksumCRC32"].removesuffix("-3") == crc32_b64(part_crcs)
     assert exports.aws.body(key) == content
 
 
-def test_a_store_that_returns_no_part_checksums_still_gets_the_whole_file(exports, owner_conn, monkeypatch):
+def test_a_store_that_returns_no_part_checksums_still_gets_the_whole_file(
+    exports, owner_conn, monkeypatch, parts_of_5_mib
+):
     # Given an S3-compatible store that ignores checksums: its part responses carry none
-    import aurion.exports.storage as storage
-
-    real_client = storage.client
-
-    class NoChecksums:
-        def __init__(self, s3):
-            self._s3 = s3
-
-        def __getattr__(self, name):
-            return getattr(self._s3, name)
-
-        def upload_part(self, **kwargs):
-            response = self._s3.upload_part(**kwargs)
-            response.pop("ChecksumCRC32", None)
-            return response
-
-    monkeypatch.setattr(storage, "client", lambda service: NoChecksums(real_client(service)))
-    monkeypatch.setenv("EXPORT_PART_SIZE_BYTES", str(5 * MIB))
-    from aurion.exports.config import get_export_config
-
-    get_export_config.cache_clear()
+    seen = s3_seen(monkeypatch, part_checksums=False)
     content = b"z" * (6 * MIB)
-
-    def file_of(out, ctx, config):
-        out.write(content)
-        return 1
-
-    monkeypatch.setattr(worker_module, "write_file", file_of)
+    worker_writes(monkeypatch, content)
     # When the worker writes a file of two parts
     created = exports.create_ok()
     exports.run_worker()
     # Then the upload is completed without them: the export succeeded and the file is whole
+    assert [sorted(part) for part in seen.completed_parts] == [["ETag", "PartNumber"]] * 2
     assert status_of(owner_conn, created["export_id"])["status"] == "succeeded"
     assert exports.aws.body(exports.aws.objects()[0]) == content
 

@@ -133,11 +133,15 @@ def json_plain(value: str) -> bool:
     return json.dumps(value, ensure_ascii=False) == f'"{value}"'
 
 
-def outcomes(sql: str, values: tuple[str, ...]) -> FormulaFree:
+class FixedWords(FormulaFree):
+    """SQL that yields only literals outcomes() checked (or null)."""
+
+
+def outcomes(sql: str, values: tuple[str, ...]) -> FixedWords:
     """SQL that yields only these literals (or null)."""
     if any(not value or value.startswith(FORMULA_START) or not json_plain(value) for value in values):
         raise ValueError(f"{values!r} would need formula_safe or to_json")
-    return FormulaFree(sql)
+    return FixedWords(sql)
 
 
 # A phone mask is one of these followed by ASCII digits: its JSON string needs no escape either.
