@@ -230,7 +230,7 @@ def bulk_lines(bulk: dict[str, Any]) -> list[str]:
         "are deleted afterwards. Between the two, the rows the loader wrote, `COPY`'d straight into their own "
         "tables (indexes, tenant foreign keys and triggers as they are, in a transaction rolled back): what writing "
         "them costs before any validation or merge rule, so no loader of this file into these tables is faster. "
-        " Targets: ≥ {BULK_TARGET_CONVERSATIONS_PER_S:,} conversations/s, and ≥ "
+        f"Targets: ≥ {BULK_TARGET_CONVERSATIONS_PER_S:,} conversations/s, and ≥ "
         f"{BULK_TARGET_RATIO} of the bare COPY's rate.",
         "",
         "| load | seconds | conversations/s | lines/s | target |",

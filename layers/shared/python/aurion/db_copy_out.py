@@ -47,7 +47,10 @@ def read_rows(reader: _Reader, sink: RowsSink) -> None:
             rows: list[bytes] = []
             size, at = len(held), 0
             while at + _HEADER <= size and held[at] == _DATA:
-                end = at + 1 + length_at(held, at + 1)[0]
+                length = length_at(held, at + 1)[0]
+                if length < 4:  # a length that does not even count itself: the stream cannot be framed
+                    raise InterfaceError("network error")
+                end = at + 1 + length
                 if end > size:
                     break
                 rows.append(held[at + _HEADER : end])
@@ -66,8 +69,10 @@ def _one_message(read: Callable[[int], bytes]) -> bytes:
     if len(header) < _HEADER:
         raise InterfaceError("network error")
     length: int = _LENGTH.unpack_from(header, 1)[0]
+    if length < 4:  # checked before reading: read() of a negative size waits for the end of the stream
+        raise InterfaceError("network error")
     body = read(length - 4)
-    if length < 4 or len(body) != length - 4:
+    if len(body) != length - 4:
         raise InterfaceError("network error")
     return body
 

@@ -24,6 +24,7 @@ from aurion.logs import logger
 from aurion.settings import get_settings
 
 CHECKSUM_ALGORITHM = "CRC32"
+_PART_CHECKSUM = f"Checksum{CHECKSUM_ALGORITHM}"  # the member of S3's answer and of the completion's parts
 
 
 def exports_bucket() -> str:
@@ -107,9 +108,8 @@ class MultipartUpload:
         )
         part = {"ETag": response["ETag"], "PartNumber": number}
         # An S3-compatible store that ignores checksums returns none, and is completed without (as s3transfer does).
-        checksum = f"Checksum{CHECKSUM_ALGORITHM}"
-        if checksum in response:
-            part[checksum] = response[checksum]
+        if _PART_CHECKSUM in response:
+            part[_PART_CHECKSUM] = response[_PART_CHECKSUM]
         self._parts.append(part)
 
     def _wait_for_part(self) -> None:
